@@ -1,0 +1,1 @@
+"""Paper-ready reports rendered from an `analysis` result."""

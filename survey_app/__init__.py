@@ -1,0 +1,1 @@
+"""The Social IMP web survey and the `socialimp` command line."""
