@@ -38,7 +38,9 @@ def reliability(
     scale_range : (min, max), optional
         The response scale's ends; required when `reverse` is given.
     ci : float
-        Coverage of the alpha interval (Feldt's F-based interval, as psych's ``feldt``).
+        Coverage of the alpha interval: Feldt's F-based interval on the rows analysed, as
+        ``psych::alpha.ci(alpha, n.obs, n.var)``. (``psych::alpha`` itself counts incomplete rows
+        in n.obs under ``use="complete.obs"``, giving a slightly narrower interval.)
 
     Returns
     -------
