@@ -38,7 +38,9 @@ def test_duplicate_item_id(edited, bundled_text):
 
 
 def test_item_in_no_construct(edited):
-    p = problem(edited, ("        construct: soc\n        text: Online social gestures", "        text: Online social gestures"))
+    p = problem(
+        edited, ("        construct: soc\n        text: Online social gestures", "        text: Online social gestures")
+    )
     assert p.place == "item 'soc_1'"
     assert "likert item in no construct" in p.message
 
@@ -51,7 +53,10 @@ def test_unknown_scale(edited, bundled_text):
 
 
 def test_hypothesis_naming_missing_construct(edited, bundled_text):
-    p = problem(edited, ("test: {kind: path, outcome: ada, predictor: smu}", "test: {kind: path, outcome: adapt, predictor: smu}"))
+    p = problem(
+        edited,
+        ("test: {kind: path, outcome: ada, predictor: smu}", "test: {kind: path, outcome: adapt, predictor: smu}"),
+    )
     assert p.place == "hypothesis H6"
     assert p.message == "names missing construct 'adapt'"
     assert p.line == line_of(bundled_text, "outcome: ada, predictor: smu")
@@ -100,12 +105,24 @@ def test_attention_check_answer_off_the_scale(edited):
 
 
 def test_reverse_keyed_standalone_item(edited):
-    p = problem(edited, ("        standalone: true\n        text: E-mail messages", "        standalone: true\n        reverse: true\n        text: E-mail messages"))
+    p = problem(
+        edited,
+        (
+            "        standalone: true\n        text: E-mail messages",
+            "        standalone: true\n        reverse: true\n        text: E-mail messages",
+        ),
+    )
     assert p.message == "reverse keying applies only to items of a construct"
 
 
 def test_unknown_field_is_refused_with_its_line(edited, bundled_text):
-    p = problem(edited, ("        type: likert\n        scale: agree7\n        construct: inf\n        text: Much", "        type: likert\n        scael: agree7\n        construct: inf\n        text: Much"))
+    p = problem(
+        edited,
+        (
+            "        type: likert\n        scale: agree7\n        construct: inf\n        text: Much",
+            "        type: likert\n        scael: agree7\n        construct: inf\n        text: Much",
+        ),
+    )
     assert p.message == "unknown field 'scael'"
     assert p.place == "sections[5].items[4]"
 
@@ -141,7 +158,10 @@ def test_missing_file_and_empty_file(tmp_path):
 
 
 def test_all_problems_are_listed_at_once(edited):
-    path = edited(("      - id: inf_2\n", "      - id: inf_1\n"), ("outcome: ada, predictor: smu}", "outcome: adapt, predictor: smu}"))
+    path = edited(
+        ("      - id: inf_2\n", "      - id: inf_1\n"),
+        ("outcome: ada, predictor: smu}", "outcome: adapt, predictor: smu}"),
+    )
     with pytest.raises(instrument.InstrumentError) as caught:
         instrument.load(path)
     assert "has 2 problems" in str(caught.value)
