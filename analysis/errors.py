@@ -3,3 +3,15 @@
 
 class DataError(ValueError):
     """Data that cannot be analysed as asked; the message names the column or item and the fix."""
+
+
+class ModelError(ValueError):
+    """A model that cannot be estimated: unknown variables, not identified, ..."""
+
+
+class ConvergenceWarning(UserWarning):
+    """The optimizer stopped before reaching the optimum; estimates are not trustworthy."""
+
+
+class ImproperSolutionWarning(UserWarning):
+    """The solution is improper, e.g. a negative variance (Heywood case)."""

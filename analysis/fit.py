@@ -1,0 +1,245 @@
+"""`analysis.fit()`: a lavaan-style model estimated by ML, with lavaan's numbers."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+import instrument as instrument_pkg
+
+from . import engine, syntax
+from .data import numeric, reverse_code
+from .errors import DataError, ImproperSolutionWarning, ModelError
+from .indices import fit_indices
+from .results import FitResult
+
+ESTIMATORS = ("ML",)
+MISSING = ("listwise",)
+COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
+OP_ORDER = {"=~": 0, "~": 1, "~~": 2, ":=": 3}
+
+
+def fit(
+    data: pd.DataFrame | str | Path,
+    model: str | None = None,
+    *,
+    estimator: str = "ML",
+    missing: str = "listwise",
+    instrument: instrument_pkg.Instrument | None = None,
+) -> FitResult:
+    """Estimate a structural equation model and everything a paper reports about it.
+
+    Parameters
+    ----------
+    data : DataFrame or path
+        One row per respondent; a path is read as CSV.
+    model : str, optional
+        lavaan model syntax (``=~ ~ ~~ :=``, labels ``a*x``, fixed values ``1*x``). None: the
+        instrument's Social IMP model (measurement, structural paths, indirect effects).
+    estimator : {"ML"}
+        Maximum likelihood with expected-information standard errors, as lavaan's default.
+    missing : {"listwise"}
+        Rows incomplete on the model's own variables are dropped.
+    instrument : Instrument, optional
+        Whose reverse-keyed items are recoded (``min + max - x``) and whose hypotheses are
+        tested; default: the bundled Social IMP instrument.
+
+    Returns
+    -------
+    FitResult
+        ``fit_indices``, ``estimates``, ``reliability``, ``item_stats``, ``htmt``, ``htmt2``,
+        ``fornell_larcker``, ``hypotheses``; ``summary()``, ``to_dict()``.
+
+    Examples
+    --------
+    >>> import analysis
+    >>> res = analysis.fit(analysis.simulate(500, seed=1))
+    >>> res.fit_indices[["chisq", "df", "cfi", "rmsea", "srmr"]]  # doctest: +SKIP
+    >>> print(res.summary())  # doctest: +SKIP
+    """
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {estimator!r}")
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
+    ins = instrument or instrument_pkg.load()
+    text = model if model is not None else ins.to_lavaan()
+    table = syntax.parse(text)
+    _check_supported(table)
+    observed = syntax.variables(table)["observed"]
+    data = _as_frame(data)
+    sample, dropped = _analysis_sample(data, observed, table)
+    recoded = [item for item in ins.reverse_keyed if item in observed]
+    if recoded:
+        codes = ins.scale_of(recoded[0]).codes
+        sample = reverse_code(sample, recoded, (min(codes), max(codes)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = engine.estimate(_semopy_syntax(table), sample)
+        estimates = _estimates(est, table)
+        notes = [str(w.message) for w in caught] + _improper(estimates)
+    for note in notes:
+        category = ImproperSolutionWarning if "improper" in note else engine.ConvergenceWarning
+        warnings.warn(note, category, stacklevel=2)
+    indices = fit_indices(est.sample_cov, est.implied_cov, est.n, len(est.params))
+    return FitResult(
+        estimates=estimates,
+        fit_indices=indices,
+        model=text,
+        estimator=estimator,
+        converged=est.converged,
+        iterations=est.iterations,
+        warnings=tuple(notes),
+        reverse_coded=tuple(recoded),
+        dropped=dropped,
+        data=sample,
+        measurement=_measurement(table),
+        sample_cov=pd.DataFrame(est.sample_cov, index=est.observed, columns=est.observed),
+        latent_cov=est.latent_cov(),
+        instrument=ins if model is None else None,
+        raw=data if model is None else None,
+    )
+
+
+def _as_frame(data) -> pd.DataFrame:
+    if isinstance(data, str | Path):
+        try:
+            return pd.read_csv(data)
+        except OSError as exc:
+            raise DataError(f"cannot read data file {data}: {exc.strerror}") from None
+    return data
+
+
+def _check_supported(table: pd.DataFrame) -> None:
+    for row in table.itertuples():
+        if row.op == "~1":
+            raise ModelError(f"line {row.line}: intercepts ({row.lhs} ~ 1) need a mean structure, not available yet")
+        if row.free or not np.isnan(row.start):
+            raise ModelError(f"line {row.line}: NA* and start() modifiers are not supported by the ML engine yet")
+
+
+def _analysis_sample(data: pd.DataFrame, observed: list[str], table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The model's own columns, as floats, complete rows only (listwise on those columns alone)."""
+    for column in observed:
+        if isinstance(data, pd.DataFrame) and column not in data.columns:
+            line = table.loc[(table.lhs == column) | (table.rhs == column), "line"].min()
+            raise DataError(f"column '{column}' (model line {line}) is not in the data")
+    values = numeric(data, observed)
+    complete = values.dropna()
+    if len(complete) <= len(observed):
+        raise DataError(
+            f"only {len(complete)} of {len(values)} rows are complete on the model's {len(observed)} variables; "
+            "ML needs more complete rows than variables"
+        )
+    constant = complete.columns[complete.std() == 0]
+    if len(constant):
+        raise DataError(f"column '{constant[0]}' has no variance in the complete rows; drop it from the model")
+    return complete, len(values) - len(complete)
+
+
+def _semopy_syntax(table: pd.DataFrame) -> str:
+    """The table as semopy syntax: one line per (lhs, op), modifiers kept."""
+    lines: dict[tuple[str, str], list[str]] = {}
+    for row in table[table.op != syntax.DEFINE].itertuples():
+        modifier = row.label or ("" if np.isnan(row.fixed) else f"{row.fixed!r}")
+        lines.setdefault((row.lhs, row.op), []).append(f"{modifier}*{row.rhs}" if modifier else row.rhs)
+    return "\n".join(f"{lhs} {op} {' + '.join(terms)}" for (lhs, op), terms in lines.items())
+
+
+def _estimates(est: engine.Estimation, table: pd.DataFrame) -> pd.DataFrame:
+    """lavaan's parameterEstimates(fit, standardized=TRUE): one row per parameter."""
+    vcov = est.vcov()
+    se = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    variances = pd.concat([pd.Series(np.diag(est.implied_cov), index=est.observed), _diag(est.latent_cov())])
+    sd = np.sqrt(variances[~variances.index.duplicated()])
+    cells = est.cells()
+    # lavaan's cov.std: a residual covariance is standardized by the two residual variances.
+    residual_sd = {cell.lhs: np.sqrt(abs(cell.value)) for cell in cells if cell.op == "~~" and cell.lhs == cell.rhs}
+    rows = []
+    for cell in cells:
+        free = cell.index is not None
+        label = est.labels[cell.index] if free and not est.labels[cell.index].startswith("_") else ""
+        rows.append(
+            {"lhs": cell.lhs, "op": cell.op, "rhs": cell.rhs, "label": label, "est": cell.value,
+             "se": se[cell.index] if free else 0.0, "std_all": _standardized(cell, sd, residual_sd)}
+        )  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame = frame.iloc[np.lexsort((frame.index, frame.op.map(OP_ORDER)))].reset_index(drop=True)
+    if (table.op == syntax.DEFINE).any():
+        frame = pd.concat([frame, _defined(est, vcov, table, frame)], ignore_index=True)
+    frame["z"] = frame.est / frame.se.where(frame.se > 0)
+    frame["pvalue"] = 2 * norm.sf(np.abs(frame.z))
+    half = norm.ppf(0.975) * frame.se
+    frame["ci_lower"], frame["ci_upper"] = frame.est - half, frame.est + half
+    return frame[COLUMNS]
+
+
+def _diag(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(np.diag(frame), index=frame.index)
+
+
+def _standardized(cell: engine.Cell, sd: pd.Series, residual_sd: dict[str, float]) -> float:
+    """std.all: both sides standardized with model-implied total variances (lavaan's standardizedSolution)."""
+    if cell.op == "=~":
+        return cell.value * sd[cell.lhs] / sd[cell.rhs]
+    if cell.op == "~":
+        return cell.value * sd[cell.rhs] / sd[cell.lhs]
+    if cell.lhs != cell.rhs:
+        return cell.value / (residual_sd[cell.lhs] * residual_sd[cell.rhs])
+    return cell.value / (sd[cell.lhs] * sd[cell.rhs])
+
+
+def _defined(est: engine.Estimation, vcov: np.ndarray, table: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Defined parameters (``:=``) with delta-method standard errors, as lavaan."""
+    defined = table[table.op == syntax.DEFINE]
+    labels = {label: n for n, label in enumerate(est.labels)}
+    standardized = _evaluate(defined, frame[frame.label != ""].drop_duplicates("label").set_index("label").std_all)
+    rows = []
+    for name, expression in zip(defined.lhs, defined.rhs, strict=True):
+
+        def value(x: np.ndarray, name: str = name) -> float:
+            return _evaluate(defined, {label: x[n] for label, n in labels.items()})[name]
+
+        gradient = _gradient(value, est.params)
+        rows.append(
+            {"lhs": name, "op": ":=", "rhs": expression, "label": name, "est": value(est.params),
+             "se": float(np.sqrt(gradient @ vcov @ gradient)), "std_all": standardized[name]}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _evaluate(defined: pd.DataFrame, values) -> dict[str, float]:
+    """Values of all defined parameters, in order, each able to use the ones before it."""
+    out = dict(values)
+    for name, expression in zip(defined.lhs, defined.rhs, strict=True):
+        out[name] = syntax.evaluate(expression, out)
+    return out
+
+
+def _gradient(function, x: np.ndarray) -> np.ndarray:
+    """Central-difference gradient, the delta method's Jacobian (lavaan also differentiates numerically)."""
+    out = np.zeros_like(x)
+    for k in range(len(x)):
+        step = 1e-6 * max(1.0, abs(x[k]))
+        up, down = x.copy(), x.copy()
+        up[k] += step
+        down[k] -= step
+        out[k] = (function(up) - function(down)) / (2 * step)
+    return out
+
+
+def _improper(estimates: pd.DataFrame) -> list[str]:
+    variances = estimates[(estimates.op == "~~") & (estimates.lhs == estimates.rhs)]
+    negative = variances[variances.est < 0]
+    return [
+        f"improper solution: the variance of '{row.lhs}' is negative ({row.est:.3g}), a Heywood case"
+        for row in negative.itertuples()
+    ]
+
+
+def _measurement(table: pd.DataFrame) -> dict[str, list[str]]:
+    loadings = table[table.op == "=~"]
+    return {factor: list(group.rhs) for factor, group in loadings.groupby("lhs", sort=False)}

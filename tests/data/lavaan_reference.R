@@ -1,0 +1,60 @@
+# Reference values for tests/test_fit.py, from lavaan. Run from the project root:
+#   Rscript tests/data/lavaan_reference.R
+# Writes the data sets (CSV) and, per model, lavaan's fit measures and parameter estimates.
+suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
+out <- "tests/data"
+hs <- HolzingerSwineford1939
+write.csv(hs[, c("id", "sex", "school", paste0("x", 1:9))], file.path(out, "hs1939.csv"), row.names = FALSE)
+write.csv(PoliticalDemocracy, file.path(out, "political_democracy.csv"), row.names = FALSE)
+
+save_fit <- function(fit, name) {
+  measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
+                "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "unrestricted.logl", "baseline.chisq", "baseline.df")
+  fm <- as.list(fitMeasures(fit, measures))
+  fm$n <- lavInspect(fit, "nobs")
+  write_json(fm, file.path(out, paste0(name, "_fit.json")), digits = NA, auto_unbox = TRUE, pretty = TRUE)
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  keep <- c("lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all")
+  write.csv(pe[, intersect(keep, names(pe))], file.path(out, paste0(name, "_estimates.csv")), row.names = FALSE)
+}
+
+hs_model <- "visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9"
+save_fit(cfa(hs_model, data = hs), "hs_ml")
+
+pd_model <- "# measurement model
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + a*y2 + b*y3 + c*y4
+dem65 =~ y5 + a*y6 + b*y7 + c*y8
+# regressions
+dem60 ~ g1*ind60
+dem65 ~ g2*ind60 + b2*dem60
+# residual correlations
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+# indirect effect
+ind := g1*b2
+total := g2 + g1*b2"
+save_fit(sem(pd_model, data = PoliticalDemocracy), "poldem_ml")
+cat(sprintf("lavaan %s\n", packageVersion("lavaan")))
+
+# Reliability and validity of the HS three-factor CFA (semTools defaults).
+hs_fit <- cfa(hs_model, data = hs)
+std <- standardizedSolution(hs_fit)
+loadings <- std[std$op == "=~", ]
+cr <- tapply(loadings$est.std, loadings$lhs, function(l) sum(l)^2 / (sum(l)^2 + sum(1 - l^2)))
+validity <- data.frame(
+  construct = names(compRelSEM(hs_fit)),
+  omega = unlist(compRelSEM(hs_fit)),
+  ave = unlist(AVE(hs_fit)),
+  cr = as.numeric(cr[names(compRelSEM(hs_fit))])
+)
+write.csv(validity, file.path(out, "hs_validity.csv"), row.names = FALSE)
+write.csv(htmt(hs_model, data = hs, htmt2 = FALSE), file.path(out, "hs_htmt.csv"))
+write.csv(htmt(hs_model, data = hs, htmt2 = TRUE), file.path(out, "hs_htmt2.csv"))
+write.csv(lavInspect(hs_fit, "cor.lv"), file.path(out, "hs_cor_lv.csv"))
+cat(sprintf("semTools %s\n", packageVersion("semTools")))

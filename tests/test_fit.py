@@ -1,0 +1,147 @@
+"""analysis.fit() against lavaan 0.6 and semTools 0.5-6 (reference: tests/data/lavaan_reference.R).
+
+Tolerances (issue #4): fit statistics and estimates within 0.1% relative or 0.001 absolute; SEs
+within 1%. We hold ourselves tighter where the numbers allow, and say so per check.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import analysis
+
+DATA = Path(__file__).parent / "data"
+HS_MODEL = """visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9"""
+POLDEM_MODEL = """# measurement model
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + a*y2 + b*y3 + c*y4
+dem65 =~ y5 + a*y6 + b*y7 + c*y8
+# regressions
+dem60 ~ g1*ind60
+dem65 ~ g2*ind60 + b2*dem60
+# residual correlations
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+# indirect effect
+ind := g1*b2
+total := g2 + g1*b2"""
+LAVAAN_NAMES = {"rmsea_ci_lower": "rmsea.ci.lower", "rmsea_ci_upper": "rmsea.ci.upper", "loglik": "logl"}
+
+
+def lavaan_fit(name: str) -> dict:
+    with open(DATA / f"{name}_fit.json") as handle:
+        return json.load(handle)
+
+
+def lavaan_estimates(name: str) -> pd.DataFrame:
+    table = pd.read_csv(DATA / f"{name}_estimates.csv", keep_default_na=False, na_values=["NA"])
+    return table.rename(columns={"ci.lower": "ci_lower", "ci.upper": "ci_upper", "std.all": "std_all"})
+
+
+def key(frame: pd.DataFrame) -> pd.Series:
+    """(lhs, op, rhs) with covariance pairs in a fixed order, and := rows by name."""
+    ordered = [
+        (lhs, op, rhs) if op != "~~" else (min(lhs, rhs), op, max(lhs, rhs))
+        for lhs, op, rhs in zip(frame.lhs, frame.op, frame.rhs, strict=True)
+    ]
+    return pd.Series([f"{a} {op} {b}" if op != ":=" else f"{a} :=" for a, op, b in ordered], index=frame.index)
+
+
+class CheckLavaan:
+    """One test per attribute of our result against lavaan's (statsmodels' Check* pattern)."""
+
+    name: str
+    result: analysis.FitResult
+    atol = 1e-5  # absolute tolerance for estimates and p values
+
+    @pytest.mark.parametrize("index", analysis.FIT_INDICES)
+    def test_fit_index(self, index):
+        ours = self.result.fit_indices[index]
+        theirs = lavaan_fit(self.name)[LAVAAN_NAMES.get(index, index)]
+        # tighter than the issue's 0.1%: these are closed-form functions of the same optimum.
+        assert ours == pytest.approx(theirs, rel=1e-5, abs=1e-6), index
+
+    def test_same_parameters_as_lavaan(self):
+        ours, theirs = key(self.result.estimates), key(lavaan_estimates(self.name))
+        assert sorted(ours) == sorted(theirs)
+
+    @pytest.mark.parametrize(("column", "rel"), [("est", 1e-4), ("se", 1e-3), ("std_all", 1e-4), ("z", 1e-3),
+                                                 ("ci_lower", 1e-4), ("ci_upper", 1e-4)])  # fmt: skip
+    def test_estimates(self, column, rel):
+        ours = self.result.estimates.set_index(key(self.result.estimates))[column]
+        theirs = lavaan_estimates(self.name).pipe(lambda t: t.set_index(key(t)))[column]
+        both = pd.concat([ours.rename("ours"), theirs.rename("lavaan")], axis=1).dropna()
+        np.testing.assert_allclose(both.ours, both.lavaan, rtol=rel, atol=self.atol, err_msg=column)
+
+    def test_pvalues(self):
+        ours = self.result.estimates.set_index(key(self.result.estimates)).pvalue
+        theirs = lavaan_estimates(self.name).pipe(lambda t: t.set_index(key(t))).pvalue
+        both = pd.concat([ours.rename("ours"), theirs.rename("lavaan")], axis=1).dropna()
+        np.testing.assert_allclose(both.ours, both.lavaan, atol=self.atol)
+
+
+class TestHolzingerSwineford(CheckLavaan):
+    name = "hs_ml"
+    result = analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL)
+
+    def test_values_from_the_issue(self):
+        fi = self.result.fit_indices.round(3)
+        assert (fi.chisq, fi.df, fi.cfi, fi.tli, fi.rmsea, fi.srmr) == (85.306, 24, 0.931, 0.896, 0.092, 0.065)
+        assert (fi.rmsea_ci_lower, fi.rmsea_ci_upper, fi.aic, fi.bic) == (0.071, 0.114, 7517.490, 7595.339)
+
+    def test_first_loading_fixed_as_lavaan(self):
+        first = self.result.estimates.iloc[0]
+        assert (first.lhs, first.op, first.rhs, first.est, first.se) == ("visual", "=~", "x1", 1.0, 0.0)
+        assert np.isnan(first.z) and np.isnan(first.pvalue)
+
+    @pytest.mark.parametrize("column", ["omega", "ave", "cr"])
+    def test_reliability_matches_semtools(self, column):
+        theirs = pd.read_csv(DATA / "hs_validity.csv", index_col="construct")[column]
+        np.testing.assert_allclose(self.result.reliability.loc[theirs.index, column], theirs, rtol=1e-5)
+
+    @pytest.mark.parametrize(("attribute", "reference"), [("htmt", "hs_htmt"), ("htmt2", "hs_htmt2")])
+    def test_htmt_matches_semtools(self, attribute, reference):
+        theirs = pd.read_csv(DATA / f"{reference}.csv", index_col=0)
+        ours = getattr(self.result, attribute).loc[theirs.index, theirs.columns]
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+    def test_fornell_larcker(self):
+        cor = pd.read_csv(DATA / "hs_cor_lv.csv", index_col=0)
+        table = self.result.fornell_larcker.loc[cor.index, cor.columns]
+        ave = pd.read_csv(DATA / "hs_validity.csv", index_col="construct")["ave"]
+        np.testing.assert_allclose(np.diag(table), np.sqrt(ave[cor.index]), rtol=1e-5)
+        off = ~np.eye(len(cor), dtype=bool)
+        np.testing.assert_allclose(table.to_numpy()[off], cor.to_numpy()[off], rtol=1e-5)
+
+    def test_alpha_and_item_stats_come_from_the_analysis_sample(self):
+        stats = self.result.item_stats
+        assert list(stats.columns) == ["construct", "mean", "sd", "r_drop", "alpha_if_dropped"]
+        assert stats.loc["x1", "construct"] == "visual"
+        assert self.result.reliability.loc["textual", "alpha"] == pytest.approx(0.8827, abs=1e-4)
+
+
+class TestPoliticalDemocracy(CheckLavaan):
+    name = "poldem_ml"
+    # lavaan's nlminb stops 4e-8 of chi-square above the optimum we reach (40.17948949 vs 40.17948953);
+    # along that flat direction y2 ~~ y4 moves by 1e-4, so hold this model to the issue's 0.001 absolute.
+    atol = 1e-3
+    result = analysis.fit(pd.read_csv(DATA / "political_democracy.csv"), POLDEM_MODEL)
+
+    def test_equality_constraints_share_one_value(self):
+        est = self.result.estimates
+        a = est[est.label == "a"]
+        assert len(a) == 2 and a.est.nunique() == 1
+
+    def test_indirect_effect_with_delta_method(self):
+        row = self.result.estimates.set_index("lhs").loc["ind"]
+        assert (row.op, row.est, row.se) == (":=", pytest.approx(1.272764, abs=1e-5), pytest.approx(0.357585, rel=1e-3))
