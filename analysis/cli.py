@@ -1,4 +1,4 @@
-"""`socialimp simulate` and `socialimp demo`: simulated respondents and their first analysis."""
+"""`socialimp simulate`, `socialimp fit` and `socialimp demo`: simulated respondents and their analysis."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 import instrument as instrument_pkg
 from instrument import codebook
 
+from .fit import ESTIMATORS, MISSING, fit
 from .reliability import reliability
 from .simulate import MECHANISMS, simulate
 
@@ -29,6 +30,33 @@ def register(commands: argparse._SubParsersAction) -> None:
         parser.add_argument("--instrument", type=Path, help="instrument YAML (default: the bundled one)")
     sim.set_defaults(run=run_simulate)
     demo.set_defaults(run=run_demo)
+    _register_fit(commands)
+
+
+def _register_fit(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser("fit", help="fit the Social IMP model (or yours) to survey data, as lavaan")
+    command.add_argument("data", type=Path, help="data file (CSV) with one row per respondent")
+    command.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's model)")
+    command.add_argument("--estimator", choices=ESTIMATORS, default="ML")
+    command.add_argument("--missing", choices=MISSING, default="listwise")
+    command.add_argument("--out", type=Path, help="folder for estimates, fit indices, reliability and hypotheses")
+    command.set_defaults(run=run_fit)
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    model = args.model.read_text(encoding="utf-8") if args.model else None
+    result = fit(args.data, model, estimator=args.estimator, missing=args.missing)
+    print(result.summary())
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        tables = {"estimates": result.estimates, "fit_indices": result.fit_indices.rename("value")}
+        if model is None:
+            tables |= {"reliability": result.reliability, "htmt": result.htmt2, "hypotheses": result.hypotheses}
+        for name, table in tables.items():
+            table.to_csv(args.out / f"{name}.csv", index=name != "estimates")
+        (args.out / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
+        print(f"\nwrote {', '.join(tables)} (CSV) and summary.txt to {args.out}/")
+    return 0
 
 
 def run_simulate(args: argparse.Namespace) -> int:

@@ -64,9 +64,18 @@ class Estimation:
         """Covariance matrix of the free parameters from the expected information (lavaan's default)."""
         info = self.model.calc_fim()
         try:
-            return np.linalg.inv(info) if np.linalg.cond(info) < 1e12 else _not_identified(info, self.labels)
+            return np.linalg.inv(info) if np.linalg.cond(info) < 1e12 else self._not_identified(info)
         except np.linalg.LinAlgError:
-            return _not_identified(info, self.labels)
+            return self._not_identified(info)
+
+    def _not_identified(self, info: np.ndarray) -> np.ndarray:
+        # The eigenvector of the smallest eigenvalue points at the parameters the data cannot pin down.
+        weakest = int(np.argmax(np.abs(np.linalg.eigh(info)[1][:, 0])))
+        cell = next(cell for cell in self.cells() if cell.index == weakest)
+        raise ModelError(
+            "the model is not identified: its information matrix is singular "
+            f"(look at '{cell.lhs} {cell.op} {cell.rhs}' and the constraints around it)"
+        )
 
     def cells(self) -> list[Cell]:
         """Every parameter (free and fixed) with its lavaan-style (lhs, op, rhs)."""
@@ -92,15 +101,6 @@ def _relation(model: semopy.Model, kind: str, i: int, j: int) -> tuple[str, str,
     return names[i], "~~", names[j]
 
 
-def _not_identified(info: np.ndarray, labels: list[str]) -> np.ndarray:
-    # The eigenvector of the smallest eigenvalue points at the parameters the data cannot pin down.
-    weakest = int(np.argmax(np.abs(np.linalg.eigh(info)[1][:, 0])))
-    raise ModelError(
-        "the model is not identified: its information matrix is singular "
-        f"(look at parameter '{labels[weakest]}' and the constraints around it)"
-    )
-
-
 def estimate(syntax: str, data: pd.DataFrame) -> Estimation:
     """Fit `syntax` (semopy-readable lavaan syntax, no ``:=``) to complete numeric `data` by ML.
 
@@ -111,6 +111,12 @@ def estimate(syntax: str, data: pd.DataFrame) -> Estimation:
     """
     model = _build(syntax)
     observed = list(model.vars["observed"])
+    moments, npar = len(observed) * (len(observed) + 1) // 2, sum(p.active for p in model.parameters.values())
+    if npar > moments:
+        raise ModelError(
+            f"the model is not identified: it has {npar} free parameters but the data give only {moments} "
+            f"variances and covariances of its {len(observed)} observed variables (df = {moments - npar})"
+        )
     with _quiet_semopy():
         model.load(data=data[observed])
         # Trial steps may leave the positive-definite region, where semopy returns inf; BFGS backs off.

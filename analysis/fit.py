@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
+from threadpoolctl import threadpool_limits
 
 import instrument as instrument_pkg
 
@@ -16,6 +17,7 @@ from .data import numeric, reverse_code
 from .errors import DataError, ImproperSolutionWarning, ModelError
 from .indices import fit_indices
 from .results import FitResult
+from .syntax import DEFINE
 
 ESTIMATORS = ("ML",)
 MISSING = ("listwise",)
@@ -76,7 +78,8 @@ def fit(
     if recoded:
         codes = ins.scale_of(recoded[0]).codes
         sample = reverse_code(sample, recoded, (min(codes), max(codes)))
-    with warnings.catch_warnings(record=True) as caught:
+    # Model matrices are small (p ~ 100): multithreaded BLAS spends more time syncing than computing (3.5x slower).
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("always")
         est = engine.estimate(_semopy_syntax(table), sample)
         estimates = _estimates(est, table)
@@ -195,20 +198,28 @@ def _standardized(cell: engine.Cell, sd: pd.Series, residual_sd: dict[str, float
 def _defined(est: engine.Estimation, vcov: np.ndarray, table: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """Defined parameters (``:=``) with delta-method standard errors, as lavaan."""
     defined = table[table.op == syntax.DEFINE]
-    labels = {label: n for n, label in enumerate(est.labels)}
+    labelled = [n for n, label in enumerate(est.labels) if not label.startswith("_")]
+
+    def values(x: np.ndarray) -> np.ndarray:
+        full = est.params.copy()
+        full[labelled] = x
+        return defined_values(defined, est.labels, full)
+
+    jacobian = np.zeros((len(defined), len(est.params)))
+    jacobian[:, labelled] = _jacobian(values, est.params[labelled])
     standardized = _evaluate(defined, frame[frame.label != ""].drop_duplicates("label").set_index("label").std_all)
-    rows = []
-    for name, expression in zip(defined.lhs, defined.rhs, strict=True):
+    return pd.DataFrame(
+        {"lhs": defined.lhs, "op": DEFINE, "rhs": defined.rhs, "label": defined.lhs,
+         "est": values(est.params[labelled]), "se": np.sqrt(np.einsum("ij,jk,ik->i", jacobian, vcov, jacobian)),
+         "std_all": [standardized[name] for name in defined.lhs]}
+    )  # fmt: skip
 
-        def value(x: np.ndarray, name: str = name) -> float:
-            return _evaluate(defined, {label: x[n] for label, n in labels.items()})[name]
 
-        gradient = _gradient(value, est.params)
-        rows.append(
-            {"lhs": name, "op": ":=", "rhs": expression, "label": name, "est": value(est.params),
-             "se": float(np.sqrt(gradient @ vcov @ gradient)), "std_all": standardized[name]}
-        )  # fmt: skip
-    return pd.DataFrame(rows)
+def defined_values(defined: pd.DataFrame, labels: list[str], params: np.ndarray) -> np.ndarray:
+    """Values of the ``:=`` rows of a parameter table at free-parameter vector `params`."""
+    named = {label: value for label, value in zip(labels, params, strict=True) if not label.startswith("_")}
+    result = _evaluate(defined, named)
+    return np.array([result[name] for name in defined.lhs])
 
 
 def _evaluate(defined: pd.DataFrame, values) -> dict[str, float]:
@@ -219,16 +230,16 @@ def _evaluate(defined: pd.DataFrame, values) -> dict[str, float]:
     return out
 
 
-def _gradient(function, x: np.ndarray) -> np.ndarray:
-    """Central-difference gradient, the delta method's Jacobian (lavaan also differentiates numerically)."""
-    out = np.zeros_like(x)
+def _jacobian(function, x: np.ndarray) -> np.ndarray:
+    """Central-difference Jacobian, the delta method's (lavaan also differentiates numerically)."""
+    columns = []
     for k in range(len(x)):
         step = 1e-6 * max(1.0, abs(x[k]))
         up, down = x.copy(), x.copy()
         up[k] += step
         down[k] -= step
-        out[k] = (function(up) - function(down)) / (2 * step)
-    return out
+        columns.append((function(up) - function(down)) / (2 * step))
+    return np.column_stack(columns) if columns else np.zeros((len(function(x)), 0))
 
 
 def _improper(estimates: pd.DataFrame) -> list[str]:

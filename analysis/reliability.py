@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-import pingouin
 from scipy.stats import f
 
 from .data import numeric, reverse_code
@@ -85,10 +84,13 @@ def _scale_table(name: str, values: pd.DataFrame, ci: float) -> pd.DataFrame:
     constant = values.columns[values.std() == 0]
     if len(constant):
         raise DataError(f"item '{constant[0]}' of scale '{name}' has no variance (everyone answered the same)")
-    alpha = _alpha(values)
-    # Feldt interval by hand: pingouin.cronbach_alpha rounds its interval to three decimals.
+    # By hand from one covariance matrix, as pingouin.cronbach_alpha computes it: calling pingouin once per
+    # dropped item copies the data k times, and it rounds its Feldt interval to three decimals.
+    cov = np.cov(values.to_numpy(), rowvar=False)
+    alpha = _alpha(cov)
     lower, upper = (1 - (1 - alpha) * f.isf(p, n - 1, (n - 1) * (k - 1)) for p in ((1 - ci) / 2, (1 + ci) / 2))
     total = values.sum(axis=1)
+    keep = ~np.eye(k, dtype=bool)
     table = pd.DataFrame(
         {
             "scale": name,
@@ -96,7 +98,7 @@ def _scale_table(name: str, values: pd.DataFrame, ci: float) -> pd.DataFrame:
             "mean": values.mean(),
             "sd": values.std(),
             "r_drop": [np.corrcoef(values[item], total - values[item])[0, 1] for item in values],
-            "alpha_if_dropped": [_alpha(values.drop(columns=item)) if k > 2 else np.nan for item in values],
+            "alpha_if_dropped": [_alpha(cov[np.ix_(rest, rest)]) if k > 2 else np.nan for rest in keep],
             "alpha": alpha,
             "alpha_ci_lower": lower,
             "alpha_ci_upper": upper,
@@ -106,5 +108,7 @@ def _scale_table(name: str, values: pd.DataFrame, ci: float) -> pd.DataFrame:
     return table[COLUMNS]
 
 
-def _alpha(values: pd.DataFrame) -> float:
-    return float(pingouin.cronbach_alpha(values)[0])
+def _alpha(cov: np.ndarray) -> float:
+    """Cronbach's alpha of the items whose covariance matrix is `cov`."""
+    k = len(cov)
+    return float(k / (k - 1) * (1 - np.trace(cov) / cov.sum()))

@@ -136,7 +136,9 @@ def _parse_statement(statement: str, line: int) -> list[dict]:
 
 def _term(lhs: str, op: str, term: str, statement: str, line: int, column: int) -> dict:
     *modifiers, name = (part.strip() for part in term.split("*"))
-    if not NAME.match(name or "?"):
+    if not name:
+        raise ModelSyntaxError("a variable is missing here", statement, line, column)
+    if not NAME.match(name):
         raise ModelSyntaxError(f"'{term}' is not a variable name", statement, line, column)
     row = _row(lhs, op, name, line)
     for modifier in modifiers:

@@ -73,20 +73,19 @@ def htmt(correlations: pd.DataFrame, scales: Mapping[str, list[str]], geometric:
     >>> htmt(data[items].corr(), {"a": ["x1", "x2"], "b": ["x3", "x4"]})  # doctest: +SKIP
     """
     mean = gmean if geometric else np.mean
-    r = correlations.abs()
+    r = np.abs(correlations.to_numpy())
     names = list(scales)
+    where = {c: correlations.index.get_indexer(scales[c]) for c in names}
 
-    def monotrait(items: list[str]) -> float:
-        block = r.loc[items, items].to_numpy()
-        return float(mean(block[np.triu_indices(len(items), k=1)]))
+    def monotrait(rows: np.ndarray) -> float:
+        block = r[np.ix_(rows, rows)]
+        return float(mean(block[np.triu_indices(len(rows), k=1)]))
 
-    within = {c: monotrait(scales[c]) for c in names}
-    table = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            between = float(mean(r.loc[scales[a], scales[b]].to_numpy().ravel()))
-            table.loc[a, b] = table.loc[b, a] = between / np.sqrt(within[a] * within[b])
-    return table
+    within = np.array([monotrait(where[c]) for c in names])
+    between = np.array([[mean(r[np.ix_(where[a], where[b])].ravel()) for b in names] for a in names])
+    table = between / np.sqrt(np.outer(within, within))
+    np.fill_diagonal(table, 1.0)
+    return pd.DataFrame(table, index=names, columns=names)
 
 
 def fornell_larcker(latent_correlations: pd.DataFrame, ave: pd.Series) -> pd.DataFrame:

@@ -145,3 +145,53 @@ class TestPoliticalDemocracy(CheckLavaan):
     def test_indirect_effect_with_delta_method(self):
         row = self.result.estimates.set_index("lhs").loc["ind"]
         assert (row.op, row.est, row.se) == (":=", pytest.approx(1.272764, abs=1e-5), pytest.approx(0.357585, rel=1e-3))
+
+
+@pytest.fixture(scope="module")
+def hs() -> pd.DataFrame:
+    return pd.read_csv(DATA / "hs1939.csv")
+
+
+@pytest.mark.parametrize(
+    ("change", "model", "error", "message"),
+    [
+        (lambda d: d, "visual =~ x1 + x2 + x99", analysis.DataError, "column 'x99' (model line 1) is not in the data"),
+        (lambda d: d.head(3), HS_MODEL, analysis.DataError, "only 3 of 3 rows are complete on the model's 9 variables"),
+        (lambda d: d.assign(x2=d.x2.astype(object).where(d.index != 5, "abc")), HS_MODEL, analysis.DataError,
+         "column 'x2' is not numeric: value 'abc' in row 5"),
+        (lambda d: d.assign(x3=1.0), HS_MODEL, analysis.DataError, "column 'x3' has no variance"),
+        (lambda d: d, "f =~ x1 + x2", analysis.ModelError, "4 free parameters but the data give only 3 variances"),
+        (lambda d: d, "f =~ x1 + x2 + x3\nx1 ~~ x2\nx1 ~~ x3\nx2 ~~ x3", analysis.ModelError,
+         "the model is not identified: it has 9 free parameters"),
+        (lambda d: d, "f =~ x1 + x2\ng =~ x3 + x4\nf ~~ 0*g", analysis.ModelError,
+         "its information matrix is singular (look at"),
+        (lambda d: d, "f =~ x1 + x2 +\n  x3 ++ x4", analysis.ModelSyntaxError, "model line 1, column"),
+    ],
+)  # fmt: skip
+def test_bad_input_gets_a_clear_error(hs, change, model, error, message):
+    with pytest.raises(error) as caught:
+        analysis.fit(change(hs), model)
+    assert message in str(caught.value)
+
+
+def test_listwise_deletion_looks_only_at_the_model_columns(hs):
+    data = hs.assign(unused=np.nan)
+    data.loc[:9, "x1"] = np.nan
+    result = analysis.fit(data, HS_MODEL)
+    assert (result.n, result.dropped) == (len(hs) - 10, 10)
+
+
+def test_fit_does_not_mutate_its_input(hs):
+    before = hs.copy()
+    analysis.fit(hs, HS_MODEL)
+    pd.testing.assert_frame_equal(hs, before)
+
+
+def test_heywood_case_is_reported_loudly():
+    rng = np.random.default_rng(1)
+    cor = np.array([[1, 0.8, 0.8], [0.8, 1, 0.5], [0.8, 0.5, 1]])  # a's loading would be 1.13
+    data = pd.DataFrame(rng.multivariate_normal(np.zeros(3), cor, 400), columns=["a", "b", "c"])
+    with pytest.warns(analysis.ImproperSolutionWarning, match="variance of 'a' is negative"):
+        result = analysis.fit(data, "f =~ a + b + c")
+    assert any("Heywood" in note for note in result.warnings)
+    assert "Heywood" in result.summary()
