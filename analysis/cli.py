@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 import instrument as instrument_pkg
 from instrument import codebook
 
 from .fit import ESTIMATORS, MISSING, fit
-from .reliability import reliability
+from .results import FitResult
 from .simulate import MECHANISMS, simulate
 
 
@@ -48,15 +46,21 @@ def run_fit(args: argparse.Namespace) -> int:
     result = fit(args.data, model, estimator=args.estimator, missing=args.missing)
     print(result.summary())
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        tables = {"estimates": result.estimates, "fit_indices": result.fit_indices.rename("value")}
-        if model is None:
-            tables |= {"reliability": result.reliability, "htmt": result.htmt2, "hypotheses": result.hypotheses}
-        for name, table in tables.items():
-            table.to_csv(args.out / f"{name}.csv", index=name != "estimates")
-        (args.out / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
-        print(f"\nwrote {', '.join(tables)} (CSV) and summary.txt to {args.out}/")
+        print(f"\nwrote {', '.join(write_result(result, args.out))} to {args.out}/")
     return 0
+
+
+def write_result(result: FitResult, out: Path) -> list[str]:
+    """Write a fit's tables as CSV and its summary as text into `out`; return the file names."""
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {"estimates": result.estimates, "fit_indices": result.fit_indices.rename("value")}
+    if result.instrument is not None:
+        tables |= {"reliability": result.reliability, "item_stats": result.item_stats, "htmt": result.htmt2,
+                   "hypotheses": result.hypotheses}  # fmt: skip
+    for name, table in tables.items():
+        table.to_csv(out / f"{name}.csv", index=name != "estimates")
+    (out / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
+    return [f"{name}.csv" for name in tables] + ["summary.txt"]
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -72,30 +76,28 @@ def run_simulate(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     ins = instrument_pkg.load(args.instrument)
     args.out.mkdir(parents=True, exist_ok=True)
-    data = simulate(args.n, seed=args.seed, instrument=ins, missing=0.02)
-    table = construct_reliability(ins, data)
+    data = simulate(args.n, seed=args.seed, instrument=ins)
     files = {
         "data.csv": data.to_csv(index=False),
         "codebook.md": codebook.render(ins.codebook(), "md", ins.missing_codes),
         "model.lavaan": ins.to_lavaan(),
-        "reliability.csv": table.to_csv(),
     }
     for name, text in files.items():
         (args.out / name).write_text(text, encoding="utf-8")
-    summary = table.groupby("scale", sort=False)[["n", "alpha", "alpha_ci_lower", "alpha_ci_upper"]].first()
-    summary.insert(0, "construct", [ins.constructs[c].label for c in summary.index])
+    result = fit(data, instrument=ins)
+    written = list(files) + write_result(result, args.out)
     print(f"{ins.title}\ninstrument version {ins.version} (hash {ins.short_hash}); {len(data)} simulated respondents\n")
-    print("Cronbach's alpha per construct (reverse-keyed items recoded, listwise within construct):")
-    print(summary.round(3).to_string())
-    print(f"\nwrote {', '.join(files)} to {args.out}/")
+    indices = result.fit_indices
+    print(
+        f"Social IMP model (ML, n = {result.n}): chi-square {indices.chisq:.1f} on {indices.df:.0f} df, "
+        f"CFI {indices.cfi:.3f}, TLI {indices.tli:.3f}, RMSEA {indices.rmsea:.3f} "
+        f"[{indices.rmsea_ci_lower:.3f}, {indices.rmsea_ci_upper:.3f}], SRMR {indices.srmr:.3f}\n"
+    )
+    reliability_table = result.reliability.round(3)
+    reliability_table.insert(0, "construct", [ins.constructs[c].label for c in reliability_table.index])
+    print("Reliability and convergent validity per construct (reverse-keyed items recoded):")
+    print(reliability_table.to_string())
+    print("\nHypotheses:")
+    print(result.hypotheses[["hypothesis", "test", "estimate", "pvalue", "decision"]].round(3).to_string(index=False))
+    print(f"\nwrote {', '.join(written)} to {args.out}/")
     return 0
-
-
-def construct_reliability(ins: instrument_pkg.Instrument, data: pd.DataFrame) -> pd.DataFrame:
-    """`reliability()` of every construct of the instrument, reverse-keyed items recoded."""
-    tables = []
-    for construct, items in ins.construct_items.items():
-        codes = ins.scale_of(items[0]).codes
-        reverse = [item for item in items if item in ins.reverse_keyed]
-        tables.append(reliability(data, {construct: items}, reverse=reverse, scale_range=(min(codes), max(codes))))
-    return pd.concat(tables)

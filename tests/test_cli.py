@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from instrument import codebook
@@ -34,11 +36,32 @@ def test_simulate_writes_csv(tmp_path, ins):
     assert data["inf_1"].isna().any()
 
 
-def test_demo_writes_its_files_and_prints_alphas(tmp_path, capsys):
-    assert main(["demo", "--n", "120", "--seed", "2", "--out", str(tmp_path)]) == 0
+def test_demo_writes_its_files_and_prints_fit_reliability_and_hypotheses(tmp_path, capsys):
+    assert main(["demo", "--n", "300", "--seed", "2", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    assert "Long-term relationship" in printed and "alpha" in printed
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["codebook.md", "data.csv", "model.lavaan", "reliability.csv"]
+    assert "Long-term relationship" in printed and "omega" in printed and "CFI" in printed and "H7" in printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["codebook.md", "data.csv", "model.lavaan", "estimates.csv", "fit_indices.csv", "reliability.csv",
+         "item_stats.csv", "htmt.csv", "hypotheses.csv", "summary.txt"]
+    )  # fmt: skip
+
+
+def test_fit_command_on_a_data_file_with_a_model_file(tmp_path, capsys):
+    model = tmp_path / "hs.lavaan"
+    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n")
+    data = Path(__file__).parent / "data" / "hs1939.csv"
+    assert main(["fit", str(data), "--model", str(model), "--out", str(tmp_path / "out")]) == 0
+    assert "85.306" in capsys.readouterr().out
+    estimates = pd.read_csv(tmp_path / "out" / "estimates.csv")
+    assert len(estimates) == 24 and list(estimates.columns[:3]) == ["lhs", "op", "rhs"]
+
+
+def test_fit_command_reports_model_errors_in_one_clear_message(tmp_path, capsys):
+    model = tmp_path / "bad.lavaan"
+    model.write_text("visual =~ x1 + x2 + x99\n")
+    data = Path(__file__).parent / "data" / "hs1939.csv"
+    assert main(["fit", str(data), "--model", str(model)]) == 2
+    assert capsys.readouterr().err == "socialimp fit: error: column 'x99' (model line 1) is not in the data\n"
 
 
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys):
