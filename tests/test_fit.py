@@ -16,25 +16,8 @@ import pytest
 import analysis
 
 DATA = Path(__file__).parent / "data"
-HS_MODEL = """visual =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed =~ x7 + x8 + x9"""
-POLDEM_MODEL = """# measurement model
-ind60 =~ x1 + x2 + x3
-dem60 =~ y1 + a*y2 + b*y3 + c*y4
-dem65 =~ y5 + a*y6 + b*y7 + c*y8
-# regressions
-dem60 ~ g1*ind60
-dem65 ~ g2*ind60 + b2*dem60
-# residual correlations
-y1 ~~ y5
-y2 ~~ y4 + y6
-y3 ~~ y7
-y4 ~~ y8
-y6 ~~ y8
-# indirect effect
-ind := g1*b2
-total := g2 + g1*b2"""
+HS_MODEL = (DATA / "hs.lavaan").read_text()
+POLDEM_MODEL = (DATA / "poldem.lavaan").read_text()
 LAVAAN_NAMES = {"rmsea_ci_lower": "rmsea.ci.lower", "rmsea_ci_upper": "rmsea.ci.upper", "loglik": "logl"}
 
 

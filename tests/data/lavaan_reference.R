@@ -18,27 +18,10 @@ save_fit <- function(fit, name) {
   write.csv(pe[, intersect(keep, names(pe))], file.path(out, paste0(name, "_estimates.csv")), row.names = FALSE)
 }
 
-hs_model <- "visual =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed =~ x7 + x8 + x9"
+hs_model <- paste(readLines(file.path(out, "hs.lavaan")), collapse = "\n")
 save_fit(cfa(hs_model, data = hs), "hs_ml")
 
-pd_model <- "# measurement model
-ind60 =~ x1 + x2 + x3
-dem60 =~ y1 + a*y2 + b*y3 + c*y4
-dem65 =~ y5 + a*y6 + b*y7 + c*y8
-# regressions
-dem60 ~ g1*ind60
-dem65 ~ g2*ind60 + b2*dem60
-# residual correlations
-y1 ~~ y5
-y2 ~~ y4 + y6
-y3 ~~ y7
-y4 ~~ y8
-y6 ~~ y8
-# indirect effect
-ind := g1*b2
-total := g2 + g1*b2"
+pd_model <- paste(readLines(file.path(out, "poldem.lavaan")), collapse = "\n")
 save_fit(sem(pd_model, data = PoliticalDemocracy), "poldem_ml")
 cat(sprintf("lavaan %s\n", packageVersion("lavaan")))
 
