@@ -9,11 +9,13 @@ Examples
 True
 """
 
+from .cmb import full_collinearity, harman
 from .compare import compare
 from .errors import ConvergenceWarning, DataError, ImproperSolutionWarning, ModelError
 from .fit import fit
 from .indices import INDICES as FIT_INDICES
 from .population import Population, population
+from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability
 from .results import FitResult
 from .simulate import simulate
@@ -30,7 +32,11 @@ __all__ = [
     "Population",
     "compare",
     "fit",
+    "full_collinearity",
+    "harman",
     "population",
     "reliability",
+    "rmsea_power",
+    "rmsea_sample_size",
     "simulate",
 ]

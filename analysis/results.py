@@ -10,8 +10,9 @@ import pandas as pd
 
 import instrument as instrument_pkg
 
-from . import hypotheses, validity
+from . import cmb, hypotheses, validity
 from .indices import INDICES
+from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability as scale_reliability
 
 SECTIONS = {"=~": "Latent variables", "~": "Regressions", "~~": "Covariances and variances", ":=": "Defined parameters"}
@@ -100,6 +101,29 @@ class FitResult:
         return hypotheses.evaluate(self, self.raw)
 
     @cached_property
+    def power(self) -> pd.Series:
+        """This model's RMSEA test of close fit (.05 vs .08, alpha .05): ``df, n, power, n_for_80``.
+
+        ``power`` at the fitted n and df, ``n_for_80`` the n giving power .80 (MacCallum et al. 1996).
+        """
+        df = int(self.fit_indices["df"])
+        if df < 1:
+            return pd.Series({"df": df, "n": self.n, "power": np.nan, "n_for_80": np.nan}, name="power")
+        return pd.Series(
+            {"df": df, "n": self.n, "power": rmsea_power(df, self.n), "n_for_80": rmsea_sample_size(df)}, name="power"
+        )
+
+    @cached_property
+    def harman(self) -> pd.Series:
+        """Harman's single-factor test on the model's items (see `analysis.cmb.harman`, and its weakness)."""
+        return cmb.harman(self.data, [i for items in self.measurement.values() for i in dict.fromkeys(items)])
+
+    @cached_property
+    def full_collinearity(self) -> pd.DataFrame:
+        """Full-collinearity VIFs of the constructs' mean scores (Kock 2015; `analysis.cmb.full_collinearity`)."""
+        return cmb.full_collinearity(self.data, self.measurement)
+
+    @cached_property
     def _alphas(self) -> pd.DataFrame:
         return scale_reliability(self.data, self.measurement)
 
@@ -129,9 +153,22 @@ class FitResult:
                 lines += ["", title, _table(rows)]
         if "alpha" in self.reliability:
             lines += ["", "Reliability", self.reliability.round(3).to_string()]
+        lines += ["", *self._checks()]
         if self.warnings:
             lines += ["", "Warnings", *(f"  ! {w}" for w in self.warnings)]
         return "\n".join(lines)
+
+    def _checks(self) -> list[str]:
+        """Power and common-method-bias lines of the summary."""
+        power = self.power
+        lines = ["Power (RMSEA test of close fit, .05 vs .08)", f"  power at n = {self.n}: {power['power']:.3f}; "
+                 f"n for .80: {power['n_for_80']:.0f}"]  # fmt: skip
+        if len(self.measurement) > 1:
+            vif = self.full_collinearity.vif
+            lines += ["Common method bias", f"  Harman single factor share: {self.harman['share']:.3f} "
+                      "(> .5 flags bias; a weak test)", f"  Full-collinearity VIF max: {vif.max():.2f} "
+                      f"({vif.idxmax()}; > 3.3 flags bias)"]  # fmt: skip
+        return lines
 
     def to_dict(self) -> dict:
         """Plain Python (JSON-ready) form of the result."""
@@ -147,6 +184,7 @@ class FitResult:
             "reliability": _records(self.reliability.reset_index()),
             "htmt": _records(self.htmt.reset_index(names="construct")),
             "htmt2": _records(self.htmt2.reset_index(names="construct")),
+            "power": {k: float(v) for k, v in self.power.items()},
         }  # fmt: skip
 
     def _repr_html_(self) -> str:

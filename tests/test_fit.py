@@ -112,6 +112,18 @@ class TestHolzingerSwineford(CheckLavaan):
         assert stats.loc["x1", "construct"] == "visual"
         assert self.result.reliability.loc["textual", "alpha"] == pytest.approx(0.8827, abs=1e-4)
 
+    def test_power_of_its_own_model_matches_semtools(self):
+        # semTools::findRMSEApower(0.05, 0.08, 24, 301); findRMSEAsamplesize(0.05, 0.08, 24, 0.8)
+        assert self.result.power["power"] == pytest.approx(0.7015941422, abs=1e-8)
+        assert self.result.power["n_for_80"] == 375
+        assert "power at n = 301: 0.702; n for .80: 375" in self.result.summary()
+
+    def test_common_method_checks(self):
+        # eigen(cor(hs[, paste0("x", 1:9)]))$values[1] / 9
+        assert self.result.harman["share"] == pytest.approx(0.3573715757, abs=1e-8)
+        assert list(self.result.full_collinearity.index) == ["visual", "textual", "speed"]
+        assert "Harman single factor share: 0.357" in self.result.summary()
+
 
 class TestPoliticalDemocracy(CheckLavaan):
     name = "poldem_ml"
