@@ -28,6 +28,7 @@ format: $(BIN)/socialimp
 bench: $(BIN)/socialimp
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_fit.py
+	$(BIN)/python bench/bench_bootstrap.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -37,13 +37,24 @@ def _register_fit(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's model)")
     command.add_argument("--estimator", choices=ESTIMATORS, default="ML")
     command.add_argument("--missing", choices=MISSING, default="listwise")
+    command.add_argument("--bootstrap", type=int, default=0, metavar="B", help="bootstrap draws for SEs and CIs")
+    command.add_argument("--seed", type=int, help="seed for reproducible bootstrap draws")
+    command.add_argument("--n-jobs", type=int, help="processes for the bootstrap (default: all cores)")
     command.add_argument("--out", type=Path, help="folder for estimates, fit indices, reliability and hypotheses")
     command.set_defaults(run=run_fit)
 
 
 def run_fit(args: argparse.Namespace) -> int:
     model = args.model.read_text(encoding="utf-8") if args.model else None
-    result = fit(args.data, model, estimator=args.estimator, missing=args.missing)
+    result = fit(
+        args.data,
+        model,
+        estimator=args.estimator,
+        missing=args.missing,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        n_jobs=args.n_jobs,
+    )
     print(result.summary())
     if args.out:
         print(f"\nwrote {', '.join(write_result(result, args.out))} to {args.out}/")

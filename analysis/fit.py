@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 
 import instrument as instrument_pkg
 
+from . import bootstrap as resampling
 from . import engine, syntax
 from .data import numeric, reverse_code
 from .errors import DataError, ImproperSolutionWarning, ModelError
@@ -31,6 +32,9 @@ def fit(
     *,
     estimator: str = "ML",
     missing: str = "listwise",
+    bootstrap: int = 0,
+    seed: int | None = None,
+    n_jobs: int | None = None,
     instrument: instrument_pkg.Instrument | None = None,
 ) -> FitResult:
     """Estimate a structural equation model and everything a paper reports about it.
@@ -46,6 +50,15 @@ def fit(
         Maximum likelihood with expected-information standard errors, as lavaan's default.
     missing : {"listwise"}
         Rows incomplete on the model's own variables are dropped.
+    bootstrap : int
+        Number of nonparametric bootstrap draws (0: none). With draws, ``se`` is the SD of the
+        draws and ``ci_lower, ci_upper`` are percentile intervals, for free and defined (``:=``)
+        parameters alike (lavaan's ``se = "bootstrap"`` with ``boot.ci.type = "perc"``);
+        ``std_all`` and the fit indices stay those of the full sample.
+    seed : int, optional
+        Makes the bootstrap draws reproducible, whatever `n_jobs` is.
+    n_jobs : int, optional
+        Processes for the bootstrap draws; None uses every available core.
     instrument : Instrument, optional
         Whose reverse-keyed items are recoded (``min + max - x``) and whose hypotheses are
         tested; default: the bundled Social IMP instrument.
@@ -81,9 +94,15 @@ def fit(
     # Model matrices are small (p ~ 100): multithreaded BLAS spends more time syncing than computing (3.5x slower).
     with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("always")
-        est = engine.estimate(_semopy_syntax(table), sample)
-        estimates = _estimates(est, table)
+        text_semopy = _semopy_syntax(table)
+        est = engine.estimate(text_semopy, sample)
+        boot = (
+            resampling.draw(est, text_semopy, sample, draws=bootstrap, seed=seed, n_jobs=n_jobs) if bootstrap else None
+        )
+        estimates = _estimates(est, table, boot)
         notes = [str(w.message) for w in caught] + _improper(estimates)
+    if boot is not None and boot.failed:
+        notes.append(f"{boot.failed} of {bootstrap} bootstrap draws failed (singular resample or no convergence)")
     for note in notes:
         category = ImproperSolutionWarning if "improper" in note else engine.ConvergenceWarning
         warnings.warn(note, category, stacklevel=2)
@@ -104,6 +123,8 @@ def fit(
         latent_cov=est.latent_cov(),
         instrument=ins if model is None else None,
         raw=data if model is None else None,
+        bootstrap=0 if boot is None else len(boot.params),
+        bootstrap_failed=0 if boot is None else boot.failed,
     )
 
 
@@ -152,8 +173,8 @@ def _semopy_syntax(table: pd.DataFrame) -> str:
     return "\n".join(f"{lhs} {op} {' + '.join(terms)}" for (lhs, op), terms in lines.items())
 
 
-def _estimates(est: engine.Estimation, table: pd.DataFrame) -> pd.DataFrame:
-    """lavaan's parameterEstimates(fit, standardized=TRUE): one row per parameter."""
+def _estimates(est: engine.Estimation, table: pd.DataFrame, boot: resampling.Draws | None = None) -> pd.DataFrame:
+    """lavaan's parameterEstimates(fit, standardized=TRUE): one row per parameter; bootstrap SE/CI with `boot`."""
     vcov = est.vcov()
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     variances = pd.concat([pd.Series(np.diag(est.implied_cov), index=est.observed), _diag(est.latent_cov())])
@@ -167,17 +188,31 @@ def _estimates(est: engine.Estimation, table: pd.DataFrame) -> pd.DataFrame:
         label = est.labels[cell.index] if free and not est.labels[cell.index].startswith("_") else ""
         rows.append(
             {"lhs": cell.lhs, "op": cell.op, "rhs": cell.rhs, "label": label, "est": cell.value,
-             "se": se[cell.index] if free else 0.0, "std_all": _standardized(cell, sd, residual_sd)}
+             "se": se[cell.index] if free else 0.0, "std_all": _standardized(cell, sd, residual_sd),
+             "index": cell.index if free else -1}
         )  # fmt: skip
     frame = pd.DataFrame(rows)
     frame = frame.iloc[np.lexsort((frame.index, frame.op.map(OP_ORDER)))].reset_index(drop=True)
     if (table.op == syntax.DEFINE).any():
-        frame = pd.concat([frame, _defined(est, vcov, table, frame)], ignore_index=True)
-    frame["z"] = frame.est / frame.se.where(frame.se > 0)
-    frame["pvalue"] = 2 * norm.sf(np.abs(frame.z))
+        frame = pd.concat([frame, _defined(est, vcov, table, frame).assign(index=-1)], ignore_index=True)
     half = norm.ppf(0.975) * frame.se
     frame["ci_lower"], frame["ci_upper"] = frame.est - half, frame.est + half
+    if boot is not None:
+        _use_draws(frame, boot, est.labels, table)
+    frame["z"] = frame.est / frame.se.where(frame.se > 0)
+    frame["pvalue"] = 2 * norm.sf(np.abs(frame.z))
     return frame[COLUMNS]
+
+
+def _use_draws(frame: pd.DataFrame, boot: resampling.Draws, labels: list[str], table: pd.DataFrame) -> None:
+    """Bootstrap SE and percentile CI in place of the normal-theory ones, free and ``:=`` rows alike."""
+    columns = ["se", "ci_lower", "ci_upper"]
+    free = frame.index[frame["index"] >= 0]
+    frame.loc[free, columns] = resampling.interval(boot.params).iloc[frame.loc[free, "index"]].to_numpy()
+    defined = table[table.op == syntax.DEFINE]
+    if len(defined):
+        values = np.array([defined_values(defined, labels, params) for params in boot.params])
+        frame.loc[frame.op == DEFINE, columns] = resampling.interval(values).to_numpy()
 
 
 def _diag(frame: pd.DataFrame) -> pd.Series:

@@ -44,6 +44,8 @@ class FitResult:
     latent_cov: pd.DataFrame = field(repr=False)
     instrument: instrument_pkg.Instrument | None = field(default=None, repr=False)
     raw: pd.DataFrame | None = field(default=None, repr=False)
+    bootstrap: int = 0  # successful bootstrap draws behind se and ci (0: normal theory)
+    bootstrap_failed: int = 0
 
     @property
     def n(self) -> int:
@@ -137,6 +139,9 @@ class FitResult:
         state = f"converged after {self.iterations} iterations" if self.converged else "DID NOT CONVERGE"
         lines = [f"socialimp SEM: {self.estimator} estimation, {state}", ""]
         lines += [f"  Observations used {self.n:>28}", f"  Rows dropped (listwise) {self.dropped:>22}"]
+        if self.bootstrap:
+            lines.append(f"  Standard errors: bootstrap, {self.bootstrap} draws ({self.bootstrap_failed} failed), "
+                         "percentile CIs")  # fmt: skip
         if self.instrument is not None:
             lines.append(
                 f"  Instrument {self.instrument.id} {self.instrument.version} (hash {self.instrument.short_hash})"

@@ -9,55 +9,16 @@ with lavaan is installed); and our fit for growing N, to show time grows no wors
 from __future__ import annotations
 
 import argparse
-import shutil
-import statistics
-import subprocess
-import tempfile
-import time
-from pathlib import Path
+
+from timing import lavaan_seconds, timed
 
 import analysis
 import instrument
-
-LAVAAN = """
-suppressMessages(library(lavaan))
-data <- read.csv("{data}")
-model <- paste(readLines("{model}"), collapse = "\\n")
-times <- replicate({repeat}, system.time({{
-  fit <- sem(model, data = data)
-  fitMeasures(fit)
-}})[["elapsed"]])
-cat(median(times), "\\n")
-"""
-
-
-def timed(function, repeat: int) -> float:
-    """Median wall time of `function()` over `repeat` runs, after one warm-up."""
-    function()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def ours(data, ins) -> None:
     result = analysis.fit(data, instrument=ins)
     _ = (result.fit_indices, result.reliability, result.htmt, result.htmt2, result.fornell_larcker, result.item_stats)
-
-
-def lavaan_seconds(data, model: str, repeat: int) -> float | None:
-    """lavaan's median time for the same job, or None without R and lavaan."""
-    if shutil.which("Rscript") is None:
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        csv, syntax, script = Path(folder, "data.csv"), Path(folder, "model.lav"), Path(folder, "bench.R")
-        data.to_csv(csv, index=False)
-        syntax.write_text(model, encoding="utf-8")
-        script.write_text(LAVAAN.format(data=csv, model=syntax, repeat=repeat), encoding="utf-8")
-        run = subprocess.run(["Rscript", str(script)], capture_output=True, text=True, check=False)
-    return float(run.stdout.split()[0]) if run.returncode == 0 else None
 
 
 def main() -> None:
@@ -71,7 +32,9 @@ def main() -> None:
     seconds = timed(lambda: ours(data, ins), args.repeat)
     print(f"socialimp fit + reliability + HTMT, n={args.n}: median {seconds:.3f} s over {args.repeat} runs")
     # lavaan gets the sample our fit uses (reverse-keyed items recoded) and the same model.
-    reference = lavaan_seconds(analysis.fit(data, instrument=ins).data, ins.to_lavaan(), args.repeat)
+    reference = lavaan_seconds(
+        analysis.fit(data, instrument=ins).data, ins.to_lavaan(), "fitMeasures(sem(model, data = data))", args.repeat
+    )
     if reference is None:
         print("lavaan: Rscript with lavaan not available, no comparison")
     else:

@@ -56,6 +56,15 @@ def test_fit_command_on_a_data_file_with_a_model_file(tmp_path, capsys):
     assert len(estimates) == 24 and list(estimates.columns[:3]) == ["lhs", "op", "rhs"]
 
 
+def test_fit_command_with_bootstrap(tmp_path, capsys):
+    model = tmp_path / "hs.lavaan"
+    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n")
+    data = Path(__file__).parent / "data" / "hs1939.csv"
+    args = ["fit", str(data), "--model", str(model), "--bootstrap", "20", "--seed", "1", "--n-jobs", "1"]
+    assert main(args) == 0
+    assert "bootstrap, 20 draws (0 failed)" in capsys.readouterr().out
+
+
 def test_fit_command_reports_model_errors_in_one_clear_message(tmp_path, capsys):
     model = tmp_path / "bad.lavaan"
     model.write_text("visual =~ x1 + x2 + x99\n")

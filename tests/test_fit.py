@@ -142,6 +142,34 @@ class TestPoliticalDemocracy(CheckLavaan):
         assert (row.op, row.est, row.se) == (":=", pytest.approx(1.272764, abs=1e-5), pytest.approx(0.357585, rel=1e-3))
 
 
+class TestBootstrap:
+    """fit(bootstrap=B): draws are checked against lavaan's refits in test_bootstrap.py; here, their use."""
+
+    data = pd.read_csv(DATA / "political_democracy.csv")
+    result = analysis.fit(data, POLDEM_MODEL, bootstrap=60, seed=3, n_jobs=1)
+    plain = analysis.fit(data, POLDEM_MODEL)
+
+    def test_point_estimates_and_fit_stay_those_of_the_full_sample(self):
+        pd.testing.assert_series_equal(self.result.fit_indices, self.plain.fit_indices)
+        np.testing.assert_array_equal(self.result.estimates.est, self.plain.estimates.est)
+
+    def test_se_and_percentile_ci_come_from_the_draws(self):
+        est = self.result.estimates
+        free = est[est.se > 0]
+        assert ((free.ci_lower < free.est) & (free.est < free.ci_upper)).mean() > 0.9
+        ratio = (free.se / self.plain.estimates.loc[free.index, "se"]).median()
+        assert 0.7 < ratio < 1.4  # the same sampling SD, up to 60 draws' Monte Carlo error
+        ind = est.set_index("lhs").loc["ind"]
+        assert ind.ci_upper - ind.est != pytest.approx(ind.est - ind.ci_lower, rel=1e-3)  # percentile: asymmetric
+        assert ind.z == pytest.approx(ind.est / ind.se)
+
+    def test_reproducible_with_a_seed_and_reported(self):
+        again = analysis.fit(self.data, POLDEM_MODEL, bootstrap=60, seed=3, n_jobs=2)
+        pd.testing.assert_frame_equal(again.estimates, self.result.estimates)
+        assert self.result.bootstrap == 60 and self.result.bootstrap_failed == 0
+        assert "bootstrap, 60 draws (0 failed), percentile CIs" in self.result.summary()
+
+
 @pytest.fixture(scope="module")
 def hs() -> pd.DataFrame:
     return pd.read_csv(DATA / "hs1939.csv")
