@@ -18,11 +18,13 @@ from .population import Population, population
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability
 from .results import FitResult
+from .robust import ROBUST_INDICES
 from .simulate import simulate
 from .syntax import ModelSyntaxError
 
 __all__ = [
     "FIT_INDICES",
+    "ROBUST_INDICES",
     "ConvergenceWarning",
     "DataError",
     "FitResult",

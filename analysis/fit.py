@@ -13,14 +13,14 @@ from threadpoolctl import threadpool_limits
 import instrument as instrument_pkg
 
 from . import bootstrap as resampling
-from . import engine, syntax
+from . import engine, robust, syntax
 from .data import numeric, reverse_code
 from .errors import DataError, ImproperSolutionWarning, ModelError
 from .indices import fit_indices
 from .results import FitResult
 from .syntax import DEFINE
 
-ESTIMATORS = ("ML",)
+ESTIMATORS = ("ML", "MLR")
 MISSING = ("listwise",)
 COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
 OP_ORDER = {"=~": 0, "~": 1, "~~": 2, ":=": 3}
@@ -46,8 +46,11 @@ def fit(
     model : str, optional
         lavaan model syntax (``=~ ~ ~~ :=``, labels ``a*x``, fixed values ``1*x``). None: the
         instrument's Social IMP model (measurement, structural paths, indirect effects).
-    estimator : {"ML"}
-        Maximum likelihood with expected-information standard errors, as lavaan's default.
+    estimator : {"ML", "MLR"}
+        "ML": maximum likelihood with expected-information standard errors, as lavaan's default.
+        "MLR": the same estimates with Huber-White (sandwich) standard errors and the Yuan-Bentler
+        scaled chi-square with robust CFI, TLI and RMSEA, as lavaan's ``estimator = "MLR"``; see
+        `analysis.robust`.
     missing : {"listwise"}
         Rows incomplete on the model's own variables are dropped.
     bootstrap : int
@@ -80,6 +83,8 @@ def fit(
         raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {estimator!r}")
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
+    if bootstrap and estimator != "ML":
+        raise ValueError("bootstrap needs estimator='ML' (as lavaan): the draws replace the robust standard errors")
     ins = instrument or instrument_pkg.load()
     text = model if model is not None else ins.to_lavaan()
     table = syntax.parse(text)
@@ -99,7 +104,9 @@ def fit(
         boot = (
             resampling.draw(est, text_semopy, sample, draws=bootstrap, seed=seed, n_jobs=n_jobs) if bootstrap else None
         )
-        estimates = _estimates(est, table, boot)
+        values = sample[est.observed].to_numpy()
+        sandwich = robust.sandwich(est, values) if estimator == "MLR" else None
+        estimates = _estimates(est, table, boot, vcov=None if sandwich is None else sandwich.vcov)
         notes = [str(w.message) for w in caught] + _improper(estimates)
     if boot is not None and boot.failed:
         notes.append(f"{boot.failed} of {bootstrap} bootstrap draws failed (singular resample or no convergence)")
@@ -107,6 +114,8 @@ def fit(
         category = ImproperSolutionWarning if "improper" in note else engine.ConvergenceWarning
         warnings.warn(note, category, stacklevel=2)
     indices = fit_indices(est.sample_cov, est.implied_cov, est.n, len(est.params))
+    if sandwich is not None:
+        indices = pd.concat([indices, robust.robust_indices(indices.chisq, int(indices.df), values, sandwich.trace_h0)])
     return FitResult(
         estimates=estimates,
         fit_indices=indices,
@@ -173,9 +182,14 @@ def _semopy_syntax(table: pd.DataFrame) -> str:
     return "\n".join(f"{lhs} {op} {' + '.join(terms)}" for (lhs, op), terms in lines.items())
 
 
-def _estimates(est: engine.Estimation, table: pd.DataFrame, boot: resampling.Draws | None = None) -> pd.DataFrame:
-    """lavaan's parameterEstimates(fit, standardized=TRUE): one row per parameter; bootstrap SE/CI with `boot`."""
-    vcov = est.vcov()
+def _estimates(
+    est: engine.Estimation, table: pd.DataFrame, boot: resampling.Draws | None = None, vcov: np.ndarray | None = None
+) -> pd.DataFrame:
+    """lavaan's parameterEstimates(fit, standardized=TRUE): one row per parameter.
+
+    Standard errors from `vcov` (default: the inverse expected information); bootstrap SE/CI with `boot`.
+    """
+    vcov = est.vcov() if vcov is None else vcov
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
     variances = pd.concat([pd.Series(np.diag(est.implied_cov), index=est.observed), _diag(est.latent_cov())])
     sd = np.sqrt(variances[~variances.index.duplicated()])

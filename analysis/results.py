@@ -11,10 +11,10 @@ import pandas as pd
 import instrument as instrument_pkg
 
 from . import cmb, hypotheses, validity
-from .indices import INDICES
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability as scale_reliability
 
+ROBUST_TEST = ("chisq_scaled", "scaling_factor", "pvalue_scaled")
 SECTIONS = {"=~": "Latent variables", "~": "Regressions", "~~": "Covariances and variances", ":=": "Defined parameters"}
 
 
@@ -149,9 +149,16 @@ class FitResult:
         if self.reverse_coded:
             lines.append(f"  Reverse-coded items: {', '.join(self.reverse_coded)}")
         lines += ["", "Model test", f"  Chi-square {fi.chisq:>35.3f}", f"  Degrees of freedom {fi.df:>27.0f}",
-                  f"  P-value {fi.pvalue:>38.3f}", "", "Fit indices"]  # fmt: skip
-        for key in ("cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr", "aic", "bic", "loglik"):
-            lines.append(f"  {key:<20} {fi[key]:>25.3f}")
+                  f"  P-value {fi.pvalue:>38.3f}"]  # fmt: skip
+        if "chisq_scaled" in fi:
+            lines += [
+                f"  Scaled chi-square (Yuan-Bentler) {fi.chisq_scaled:>13.3f}",
+                f"  Scaling factor {fi.scaling_factor:>31.3f}",
+                f"  P-value (scaled) {fi.pvalue_scaled:>29.3f}",
+            ]
+        lines += ["", "Fit indices"]
+        for key in fi.index.drop(["n", "chisq", "df", "pvalue", *ROBUST_TEST], errors="ignore"):
+            lines.append(f"  {key:<24} {fi[key]:>21.3f}")
         for op, title in SECTIONS.items():
             rows = self.estimates[self.estimates.op == op]
             if not rows.empty:
@@ -184,7 +191,7 @@ class FitResult:
             "reverse_coded": list(self.reverse_coded),
             "instrument": None if self.instrument is None else {
                 "id": self.instrument.id, "version": self.instrument.version, "hash": self.instrument.content_hash},
-            "fit_indices": {k: float(self.fit_indices[k]) for k in INDICES},
+            "fit_indices": {k: float(v) for k, v in self.fit_indices.items()},
             "estimates": _records(self.estimates),
             "reliability": _records(self.reliability.reset_index()),
             "htmt": _records(self.htmt.reset_index(names="construct")),

@@ -65,6 +65,14 @@ def test_fit_command_with_bootstrap(tmp_path, capsys):
     assert "bootstrap, 20 draws (0 failed)" in capsys.readouterr().out
 
 
+def test_fit_command_with_mlr(tmp_path, capsys):
+    model = tmp_path / "hs.lavaan"
+    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n")
+    data = Path(__file__).parent / "data" / "hs1939.csv"
+    assert main(["fit", str(data), "--model", str(model), "--estimator", "MLR"]) == 0
+    assert "Scaled chi-square (Yuan-Bentler)        87.132" in capsys.readouterr().out
+
+
 def test_fit_command_reports_model_errors_in_one_clear_message(tmp_path, capsys):
     model = tmp_path / "bad.lavaan"
     model.write_text("visual =~ x1 + x2 + x99\n")

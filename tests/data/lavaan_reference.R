@@ -7,9 +7,10 @@ hs <- HolzingerSwineford1939
 write.csv(hs[, c("id", "sex", "school", paste0("x", 1:9))], file.path(out, "hs1939.csv"), row.names = FALSE)
 write.csv(PoliticalDemocracy, file.path(out, "political_democracy.csv"), row.names = FALSE)
 
-save_fit <- function(fit, name) {
+save_fit <- function(fit, name, extra = character()) {
   measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
-                "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "unrestricted.logl", "baseline.chisq", "baseline.df")
+                "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "unrestricted.logl", "baseline.chisq", "baseline.df",
+                extra)
   fm <- as.list(fitMeasures(fit, measures))
   fm$n <- lavInspect(fit, "nobs")
   write_json(fm, file.path(out, paste0(name, "_fit.json")), digits = NA, auto_unbox = TRUE, pretty = TRUE)
@@ -23,6 +24,12 @@ save_fit(cfa(hs_model, data = hs), "hs_ml")
 
 pd_model <- paste(readLines(file.path(out, "poldem.lavaan")), collapse = "\n")
 save_fit(sem(pd_model, data = PoliticalDemocracy), "poldem_ml")
+
+# MLR: Huber-White SEs (observed information), Yuan-Bentler (Mplus) scaled test, robust indices.
+robust <- c("chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", "baseline.chisq.scaling.factor",
+            "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
+save_fit(cfa(hs_model, data = hs, estimator = "MLR"), "hs_mlr", robust)
+save_fit(sem(pd_model, data = PoliticalDemocracy, estimator = "MLR"), "poldem_mlr", robust)
 cat(sprintf("lavaan %s\n", packageVersion("lavaan")))
 
 # Reliability and validity of the HS three-factor CFA (semTools defaults).
