@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean system
+# Debian packages the reports need: Graphviz for path diagrams, Pango/HarfBuzz for WeasyPrint's PDF, poppler for tests.
+APT_PACKAGES := graphviz poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 $(BIN)/socialimp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +17,11 @@ $(BIN)/socialimp: pyproject.toml
 run: $(BIN)/socialimp
 	$(BIN)/socialimp demo --n 500 --seed 1 --out out/demo
 
-test: $(BIN)/socialimp lint
+system:
+	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || \
+		($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(APT_PACKAGES))
+
+test: $(BIN)/socialimp system lint
 	$(BIN)/python -m pytest -m "" -q
 
 lint: $(BIN)/socialimp

@@ -12,7 +12,7 @@ True
 from .cmb import full_collinearity, harman
 from .compare import compare
 from .errors import ConvergenceWarning, DataError, ImproperSolutionWarning, ModelError
-from .fit import fit
+from .fit import ESTIMATORS, fit
 from .indices import INDICES as FIT_INDICES
 from .population import Population, population
 from .power import rmsea_power, rmsea_sample_size
@@ -23,6 +23,7 @@ from .simulate import simulate
 from .syntax import ModelSyntaxError
 
 __all__ = [
+    "ESTIMATORS",
     "FIT_INDICES",
     "ROBUST_INDICES",
     "ConvergenceWarning",

@@ -182,6 +182,12 @@ class FitResult:
                       f"({vif.idxmax()}; > 3.3 flags bias)"]  # fmt: skip
         return lines
 
+    def report(self, out_dir, formats=("html", "pdf", "tex", "docx"), title: str | None = None) -> list:
+        """Write the paper-ready report (see `reports.render`) into `out_dir`; return the files."""
+        import reports  # reports reads results; imported here so analysis never needs it to fit
+
+        return reports.render(self, out_dir, formats=formats, title=title)
+
     def to_dict(self) -> dict:
         """Plain Python (JSON-ready) form of the result."""
         return {

@@ -1,1 +1,12 @@
-"""Paper-ready reports rendered from an `analysis` result."""
+"""Paper-ready reports of a fitted model: HTML, PDF, LaTeX and Word tables, path diagram, methods text.
+
+Examples
+--------
+>>> import analysis, reports
+>>> res = analysis.fit(analysis.simulate(500, seed=1))
+>>> files = reports.render(res, "out/report", formats=("html", "tex", "docx"))  # doctest: +SKIP
+"""
+
+from .render import FORMATS, render
+
+__all__ = ["FORMATS", "render"]

@@ -13,6 +13,7 @@ import sys
 
 import analysis.cli
 import instrument.cli
+import reports.cli
 from analysis.errors import DataError
 from instrument import InstrumentError
 
@@ -22,6 +23,7 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     instrument.cli.register(commands)
     analysis.cli.register(commands)
+    reports.cli.register(commands)
     return root
 
 

@@ -1,0 +1,30 @@
+"""`socialimp report`: fit the model to a data file and write the paper-ready report in one command."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from analysis import ESTIMATORS, fit
+
+from .render import FORMATS, render
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add `report` to the `socialimp` parser."""
+    command = commands.add_parser("report", help="fit the model and write HTML, PDF, LaTeX and Word reports")
+    command.add_argument("data", type=Path, help="data file (CSV) with one row per respondent")
+    command.add_argument("--out", type=Path, required=True, help="folder for the report files")
+    command.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's model)")
+    command.add_argument("--format", nargs="+", choices=FORMATS, default=list(FORMATS), dest="formats")
+    command.add_argument("--estimator", choices=ESTIMATORS, default="ML")
+    command.add_argument("--title", help="report title (default: the instrument's title)")
+    command.set_defaults(run=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    model = args.model.read_text(encoding="utf-8") if args.model else None
+    result = fit(args.data, model, estimator=args.estimator)
+    files = render(result, args.out, formats=args.formats, title=args.title)
+    print(f"wrote {', '.join(f.name for f in files)} to {args.out}/")
+    return 0
