@@ -36,6 +36,7 @@ bench: $(BIN)/socialimp
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_fit.py
 	$(BIN)/python bench/bench_bootstrap.py
+	$(BIN)/python bench/bench_report.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
