@@ -62,19 +62,25 @@ class Estimation:
 
     def vcov(self) -> np.ndarray:
         """Covariance matrix of the free parameters from the expected information (lavaan's default)."""
-        info = self.model.calc_fim()
-        try:
-            return np.linalg.inv(info) if np.linalg.cond(info) < 1e12 else self._not_identified(info)
-        except np.linalg.LinAlgError:
-            return self._not_identified(info)
+        return self.inverse_information(self.model.calc_fim())
 
-    def _not_identified(self, info: np.ndarray) -> np.ndarray:
+    def inverse_information(self, info: np.ndarray, extra: tuple[tuple[str, str, str], ...] = ()) -> np.ndarray:
+        """Inverse of an information matrix of the free parameters followed by `extra` ones (lhs, op, rhs).
+
+        A singular matrix raises a ModelError naming the parameter the data cannot pin down.
+        """
+        try:
+            if np.linalg.cond(info) < 1e12:
+                return np.linalg.inv(info)
+        except np.linalg.LinAlgError:
+            pass
         # The eigenvector of the smallest eigenvalue points at the parameters the data cannot pin down.
         weakest = int(np.argmax(np.abs(np.linalg.eigh(info)[1][:, 0])))
-        cell = next(cell for cell in self.cells() if cell.index == weakest)
+        free = {cell.index: (cell.lhs, cell.op, cell.rhs) for cell in self.cells() if cell.index is not None}
+        name = " ".join(free[weakest] if weakest in free else extra[weakest - len(free)]).strip()
         raise ModelError(
-            "the model is not identified: its information matrix is singular "
-            f"(look at '{cell.lhs} {cell.op} {cell.rhs}' and the constraints around it)"
+            f"the model is not identified: its information matrix is singular (look at '{name}' and the "
+            "constraints around it)"
         )
 
     def cells(self) -> list[Cell]:
@@ -101,8 +107,11 @@ def _relation(model: semopy.Model, kind: str, i: int, j: int) -> tuple[str, str,
     return names[i], "~~", names[j]
 
 
-def estimate(syntax: str, data: pd.DataFrame) -> Estimation:
+def estimate(syntax: str, data: pd.DataFrame, cov: pd.DataFrame | None = None) -> Estimation:
     """Fit `syntax` (semopy-readable lavaan syntax, no ``:=``) to complete numeric `data` by ML.
+
+    With `cov` (divisor N, e.g. the EM moments of incomplete data), the model is fitted to that
+    covariance matrix instead, with N = ``len(data)``; `data` then only seeds semopy's start values.
 
     Examples
     --------
@@ -118,7 +127,7 @@ def estimate(syntax: str, data: pd.DataFrame) -> Estimation:
             f"variances and covariances of its {len(observed)} observed variables (df = {moments - npar})"
         )
     with _quiet_semopy():
-        model.load(data=data[observed])
+        model.load(data=data[observed], cov=None if cov is None else cov.loc[observed, observed])
         # Trial steps may leave the positive-definite region, where semopy returns inf; BFGS backs off.
         result = minimize(
             model.obj_mlw,
@@ -128,16 +137,9 @@ def estimate(syntax: str, data: pd.DataFrame) -> Estimation:
             options={"gtol": 1e-9, "maxiter": 20_000},
         )
         gradient = np.abs(ml_gradient(model, result.x)).max() if np.isfinite(result.fun) else np.inf
-    converged = bool(np.isfinite(result.fun) and gradient < GRADIENT_TOLERANCE)
+    converged = check_convergence(result, gradient)
     model.param_vals = result.x
     model.update_matrices(result.x)
-    if not converged:
-        warnings.warn(
-            f"the optimizer did not converge ({result.message.lower()}; largest gradient {gradient:.2g}); "
-            "estimates are not trustworthy",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
     return Estimation(
         model=model,
         params=result.x,
@@ -151,32 +153,79 @@ def estimate(syntax: str, data: pd.DataFrame) -> Estimation:
     )
 
 
+def check_convergence(result, gradient: float) -> bool:
+    """Whether a scipy `result` reached a largest `gradient` below `GRADIENT_TOLERANCE`; warns loudly if not."""
+    converged = bool(np.isfinite(result.fun) and gradient < GRADIENT_TOLERANCE)
+    if not converged:
+        warnings.warn(
+            f"the optimizer did not converge ({result.message.lower()}; largest gradient {gradient:.2g}); "
+            "estimates are not trustworthy",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    return converged
+
+
+def observed_order(syntax: str) -> list[str]:
+    """The observed variables of `syntax` in semopy's order, that of its model matrices."""
+    return list(_build(syntax).vars["observed"])
+
+
 def ml_gradient(model: semopy.Model, x: np.ndarray) -> np.ndarray:
     """Gradient of semopy's ML discrepancy at `x`, from closed-form matrix derivatives.
 
-    semopy's `grad_mlw` loops in Python over one p x p derivative of Sigma per parameter; with
-    ``Sigma = M Psi M' + Theta``, ``M = Lambda A``, ``A = (I - B)^-1`` and ``C = Sigma^-1 - Sigma^-1 S Sigma^-1``
-    the derivatives of F by whole matrices are ``dB = 2 A'Lambda'C M Psi A'``, ``dLambda = 2 C M Psi A'``,
-    ``dPsi = M'C M`` and ``dTheta = C``: four products, ~9x faster at p = 60 (same values to 1e-15).
+    ``dF/dSigma = C = Sigma^-1 - Sigma^-1 S Sigma^-1``, carried to the parameters by `sigma_gradient`.
     """
     model.update_matrices(x)
-    beta, lamb, psi, theta = model.matrices[:4]
-    a = np.linalg.inv(model.identity_c - beta)
-    m = lamb @ a
     try:
-        inverse = np.linalg.inv(m @ psi @ m.T + theta)
+        inverse = np.linalg.inv(model.calc_sigma()[0])
     except np.linalg.LinAlgError:
         return np.full(len(x), np.inf)
-    c = inverse - inverse @ model.mx_cov @ inverse
+    return sigma_gradient(model, inverse - inverse @ model.mx_cov @ inverse, len(x))
+
+
+def sigma_gradient(model: semopy.Model, c: np.ndarray, npar: int) -> np.ndarray:
+    """Gradient w.r.t. the free parameters of a function of Sigma whose derivative dF/dSigma is `c`.
+
+    semopy's `grad_mlw` loops in Python over one p x p derivative of Sigma per parameter; with
+    ``Sigma = M Psi M' + Theta``, ``M = Lambda A`` and ``A = (I - B)^-1`` the derivatives by whole
+    matrices are ``dB = 2 A'Lambda'C M Psi A'``, ``dLambda = 2 C M Psi A'``, ``dPsi = M'C M`` and
+    ``dTheta = C``: four products, ~9x faster at p = 60 (same values to 1e-15). The model's matrices
+    must hold the current parameters (`model.update_matrices`).
+    """
+    beta, lamb, psi, _ = model.matrices[:4]
+    a = np.linalg.inv(model.identity_c - beta)
+    m = lamb @ a
     cm = c @ m
     spread = 2 * cm @ psi @ a.T
-    gradient = np.zeros(len(x))
+    gradient = np.zeros(npar)
     for derivative, (cells, positions) in zip(
         (a.T @ lamb.T @ spread, spread, m.T @ cm, c), model.param_ranges, strict=False
     ):
         if cells:
             np.add.at(gradient, positions, derivative[cells])  # a parameter in several cells sums their parts
     return gradient
+
+
+def jacobian(function, x: np.ndarray, count: int | None = None, step: float = 1e-6) -> np.ndarray:
+    """Central-difference Jacobian of `function` at `x` along its first `count` coordinates (default: all).
+
+    Each coordinate moves by `step` times ``max(1, |x_k|)``. Used for the delta method and, on an
+    analytic gradient, for observed information (as lavaan, which also differentiates numerically).
+
+    Examples
+    --------
+    >>> jacobian(lambda x: np.array([x[0] * x[1]]), np.array([2.0, 3.0])).round(6)
+    array([[3., 2.]])
+    """
+    columns = []
+    for k in range(len(x) if count is None else count):
+        h = step * max(1.0, abs(x[k]))
+        up, down = x.copy(), x.copy()
+        up[k] += h
+        down[k] -= h
+        columns.append((function(up) - function(down)) / (2 * h))
+    return np.column_stack(columns) if columns else np.zeros((len(function(x)), 0))
 
 
 def _build(syntax: str) -> semopy.Model:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from threadpoolctl import threadpool_limits
 import instrument as instrument_pkg
 
 from . import bootstrap as resampling
-from . import engine, robust, syntax
+from . import engine, fiml, robust, syntax
 from .data import numeric, reverse_code
 from .errors import DataError, ImproperSolutionWarning, ModelError
 from .indices import fit_indices
@@ -21,9 +22,9 @@ from .results import FitResult
 from .syntax import DEFINE
 
 ESTIMATORS = ("ML", "MLR")
-MISSING = ("listwise",)
+MISSING = ("listwise", "fiml", "ml")  # "ml": lavaan's name for FIML
 COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_all"]
-OP_ORDER = {"=~": 0, "~": 1, "~~": 2, ":=": 3}
+OP_ORDER = {"=~": 0, "~": 1, "~~": 2, "~1": 3, ":=": 4}
 
 
 def fit(
@@ -45,14 +46,24 @@ def fit(
         One row per respondent; a path is read as CSV.
     model : str, optional
         lavaan model syntax (``=~ ~ ~~ :=``, labels ``a*x``, fixed values ``1*x``). None: the
-        instrument's Social IMP model (measurement, structural paths, indirect effects).
+        instrument's Social IMP model (measurement, structural paths, indirect effects). As in
+        lavaan's ``sem()``, outcomes that predict nothing get free residual covariances unless the
+        model states them (`lavaan_defaults`).
     estimator : {"ML", "MLR"}
         "ML": maximum likelihood with expected-information standard errors, as lavaan's default.
         "MLR": the same estimates with Huber-White (sandwich) standard errors and the Yuan-Bentler
         scaled chi-square with robust CFI, TLI and RMSEA, as lavaan's ``estimator = "MLR"``; see
         `analysis.robust`.
-    missing : {"listwise"}
-        Rows incomplete on the model's own variables are dropped.
+    missing : {"listwise", "fiml", "ml"}
+        "listwise": rows incomplete on the model's own variables are dropped. "fiml" (or lavaan's
+        name "ml"): full-information ML as lavaan's ``missing = "ml"``, every row contributing the
+        answers it has: the model gains free intercepts (``~1`` rows; latent means fixed to 0),
+        standard errors come from the observed information, chi-square compares with the saturated
+        model estimated by EM and SRMR includes the means, all as lavaan; rows missing every model
+        variable are dropped (``dropped``), as lavaan does. Under FIML, omega, AVE and HTMT use the
+        EM covariances (semTools on a FIML fit, ``htmt(missing = "ml")``); alpha and the item
+        statistics use the rows complete on each scale's items (``psych::alpha(use = "complete.obs")``).
+        See `analysis.fiml`. Not combined with "MLR" or `bootstrap`.
     bootstrap : int
         Number of nonparametric bootstrap draws (0: none). With draws, ``se`` is the SD of the
         draws and ``ci_lower, ci_upper`` are percentile intervals, for free and defined (``:=``)
@@ -83,15 +94,22 @@ def fit(
         raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {estimator!r}")
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
+    missing = "fiml" if missing == "ml" else missing
     if bootstrap and estimator != "ML":
         raise ValueError("bootstrap needs estimator='ML' (as lavaan): the draws replace the robust standard errors")
+    if missing == "fiml" and (estimator != "ML" or bootstrap):
+        raise ValueError(
+            "missing='fiml' works with estimator='ML' and no bootstrap: lavaan's robust statistics under missing "
+            "data (FIML-corrected scaled test and indices) are not implemented; use estimator='MLR' with "
+            "missing='listwise', or ML with missing='fiml'"
+        )
     ins = instrument or instrument_pkg.load()
     text = model if model is not None else ins.to_lavaan()
-    table = syntax.parse(text)
+    table = lavaan_defaults(syntax.parse(text))
     _check_supported(table)
     observed = syntax.variables(table)["observed"]
     data = _as_frame(data)
-    sample, dropped = _analysis_sample(data, observed, table)
+    sample, dropped = (_fiml_sample if missing == "fiml" else _analysis_sample)(data, observed, table)
     recoded = [item for item in ins.reverse_keyed if item in observed]
     if recoded:
         codes = ins.scale_of(recoded[0]).codes
@@ -100,27 +118,24 @@ def fit(
     with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("always")
         text_semopy = _semopy_syntax(table)
-        est = engine.estimate(text_semopy, sample)
-        boot = (
-            resampling.draw(est, text_semopy, sample, draws=bootstrap, seed=seed, n_jobs=n_jobs) if bootstrap else None
-        )
-        values = sample[est.observed].to_numpy()
-        sandwich = robust.sandwich(est, values) if estimator == "MLR" else None
-        estimates = _estimates(est, table, boot, vcov=None if sandwich is None else sandwich.vcov)
+        if missing == "fiml":
+            (est, estimates, indices), boot = _fit_fiml(text_semopy, table, sample), None
+        else:
+            est, estimates, indices, boot = _fit_complete(
+                text_semopy, table, sample, estimator=estimator, bootstrap=bootstrap, seed=seed, n_jobs=n_jobs
+            )
         notes = [str(w.message) for w in caught] + _improper(estimates)
     if boot is not None and boot.failed:
         notes.append(f"{boot.failed} of {bootstrap} bootstrap draws failed (singular resample or no convergence)")
     for note in notes:
         category = ImproperSolutionWarning if "improper" in note else engine.ConvergenceWarning
         warnings.warn(note, category, stacklevel=2)
-    indices = fit_indices(est.sample_cov, est.implied_cov, est.n, len(est.params))
-    if sandwich is not None:
-        indices = pd.concat([indices, robust.robust_indices(indices.chisq, int(indices.df), values, sandwich.trace_h0)])
     return FitResult(
         estimates=estimates,
         fit_indices=indices,
         model=text,
         estimator=estimator,
+        missing=missing,
         converged=est.converged,
         iterations=est.iterations,
         warnings=tuple(notes),
@@ -137,6 +152,39 @@ def fit(
     )
 
 
+def _fit_complete(
+    text_semopy: str,
+    table: pd.DataFrame,
+    sample: pd.DataFrame,
+    *,
+    estimator: str,
+    bootstrap: int,
+    seed: int | None,
+    n_jobs: int | None,
+) -> tuple[engine.Estimation, pd.DataFrame, pd.Series, resampling.Draws | None]:
+    """ML (or MLR) on complete rows: estimation, estimates table, fit indices and bootstrap draws."""
+    est = engine.estimate(text_semopy, sample)
+    boot = resampling.draw(est, text_semopy, sample, draws=bootstrap, seed=seed, n_jobs=n_jobs) if bootstrap else None
+    values = sample[est.observed].to_numpy()
+    sandwich = robust.sandwich(est, values) if estimator == "MLR" else None
+    estimates = _estimates(est, table, boot, vcov=None if sandwich is None else sandwich.vcov)
+    indices = fit_indices(est.sample_cov, est.implied_cov, est.n, len(est.params))
+    if sandwich is not None:
+        indices = pd.concat([indices, robust.robust_indices(indices.chisq, int(indices.df), values, sandwich.trace_h0)])
+    return est, estimates, indices, boot
+
+
+def _fit_fiml(
+    text_semopy: str, table: pd.DataFrame, sample: pd.DataFrame
+) -> tuple[engine.Estimation, pd.DataFrame, pd.Series]:
+    """FIML on incomplete rows (lavaan's missing="ml"): estimation, estimates with intercepts, fit indices."""
+    run = fiml.estimate(text_semopy, sample)
+    k = len(run.est.params)
+    intercepts = run.intercepts(syntax.variables(table)["latent"])
+    estimates = _estimates(run.est, table, vcov=run.vcov[:k, :k], intercepts=intercepts)
+    return run.est, estimates, run.fit_indices()
+
+
 def _as_frame(data) -> pd.DataFrame:
     if isinstance(data, str | Path):
         try:
@@ -146,21 +194,52 @@ def _as_frame(data) -> pd.DataFrame:
     return data
 
 
+def lavaan_defaults(table: pd.DataFrame) -> pd.DataFrame:
+    """The parameter table with the free parameters lavaan's ``sem()`` adds by itself and semopy does not.
+
+    Those are the residual covariances among the pure outcomes, the variables regressed on others
+    that predict none (lavaan's ``auto.cov.y = TRUE``: latent ones first, then observed), unless the
+    model already says something about a pair (``y1 ~~ 0*y2`` keeps it fixed). Exogenous latent
+    covariances and variances semopy frees as lavaan does.
+
+    Examples
+    --------
+    >>> table = lavaan_defaults(syntax.parse("f =~ x1 + x2 + x3\\ng =~ x4 + x5 + x6\\nh =~ x7 + x8 + x9\\n"
+    ...                                      "g ~ f\\nh ~ f"))
+    >>> table.iloc[-1][["lhs", "op", "rhs"]].tolist()
+    ['g', '~~', 'h']
+    """
+    regressions = table[table.op == "~"]
+    outcomes = [name for name in dict.fromkeys(regressions.lhs) if name not in set(regressions.rhs)]
+    latent = set(table.lhs[table.op == "=~"])
+    outcomes = sorted(outcomes, key=lambda name: name not in latent)
+    covariances = table[table.op == "~~"]
+    stated = {frozenset(pair) for pair in zip(covariances.lhs, covariances.rhs, strict=True)}
+    first_line = {name: table.line[(table.lhs == name) | (table.rhs == name)].min() for name in outcomes}
+    added = [
+        # on the later of the two variables' first lines, so "model line N" in messages stays the first mention
+        {"lhs": a, "op": "~~", "rhs": b, "label": "", "fixed": np.nan, "start": np.nan, "free": False,
+         "line": max(first_line[a], first_line[b])}
+        for a, b in combinations(outcomes, 2)
+        if frozenset((a, b)) not in stated
+    ]  # fmt: skip
+    return pd.concat([table, pd.DataFrame(added, columns=table.columns)], ignore_index=True) if added else table
+
+
 def _check_supported(table: pd.DataFrame) -> None:
     for row in table.itertuples():
         if row.op == "~1":
-            raise ModelError(f"line {row.line}: intercepts ({row.lhs} ~ 1) need a mean structure, not available yet")
+            raise ModelError(
+                f"line {row.line}: intercepts ({row.lhs} ~ 1) cannot be set in the model; missing='fiml' gives every "
+                "observed variable a free intercept (latent means 0), as lavaan's missing='ml'"
+            )
         if row.free or not np.isnan(row.start):
             raise ModelError(f"line {row.line}: NA* and start() modifiers are not supported by the ML engine yet")
 
 
 def _analysis_sample(data: pd.DataFrame, observed: list[str], table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The model's own columns, as floats, complete rows only (listwise on those columns alone)."""
-    for column in observed:
-        if isinstance(data, pd.DataFrame) and column not in data.columns:
-            line = table.loc[(table.lhs == column) | (table.rhs == column), "line"].min()
-            raise DataError(f"column '{column}' (model line {line}) is not in the data")
-    values = numeric(data, observed)
+    values = _model_columns(data, observed, table)
     complete = values.dropna()
     if len(complete) <= len(observed):
         raise DataError(
@@ -173,6 +252,34 @@ def _analysis_sample(data: pd.DataFrame, observed: list[str], table: pd.DataFram
     return complete, len(values) - len(complete)
 
 
+def _fiml_sample(data: pd.DataFrame, observed: list[str], table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The model's own columns, as floats, without the rows missing all of them (lavaan drops those too)."""
+    values = _model_columns(data, observed, table)
+    kept = values.dropna(how="all")
+    if len(kept) <= len(observed):
+        raise DataError(
+            f"only {len(kept)} of {len(values)} rows answer any of the model's {len(observed)} variables; "
+            "FIML needs more rows than variables"
+        )
+    answers = kept.count()
+    if (answers < 2).any():
+        column = answers.index[answers < 2][0]
+        raise DataError(f"column '{column}' has {answers[column]} answers; FIML needs at least two per variable")
+    constant = kept.columns[kept.std() == 0]
+    if len(constant):
+        raise DataError(f"column '{constant[0]}' has no variance in its answers; drop it from the model")
+    return kept, len(values) - len(kept)
+
+
+def _model_columns(data: pd.DataFrame, observed: list[str], table: pd.DataFrame) -> pd.DataFrame:
+    """The model's observed variables as float columns, or a DataError naming a missing or non-numeric one."""
+    for column in observed:
+        if isinstance(data, pd.DataFrame) and column not in data.columns:
+            line = table.loc[(table.lhs == column) | (table.rhs == column), "line"].min()
+            raise DataError(f"column '{column}' (model line {line}) is not in the data")
+    return numeric(data, observed)
+
+
 def _semopy_syntax(table: pd.DataFrame) -> str:
     """The table as semopy syntax: one line per (lhs, op), modifiers kept."""
     lines: dict[tuple[str, str], list[str]] = {}
@@ -183,11 +290,16 @@ def _semopy_syntax(table: pd.DataFrame) -> str:
 
 
 def _estimates(
-    est: engine.Estimation, table: pd.DataFrame, boot: resampling.Draws | None = None, vcov: np.ndarray | None = None
+    est: engine.Estimation,
+    table: pd.DataFrame,
+    boot: resampling.Draws | None = None,
+    vcov: np.ndarray | None = None,
+    intercepts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """lavaan's parameterEstimates(fit, standardized=TRUE): one row per parameter.
 
-    Standard errors from `vcov` (default: the inverse expected information); bootstrap SE/CI with `boot`.
+    Standard errors from `vcov` (default: the inverse expected information); bootstrap SE/CI with `boot`;
+    `intercepts`: ``~1`` rows (lhs, op, rhs, label, est, se, std_all, index=-1) of a mean structure.
     """
     vcov = est.vcov() if vcov is None else vcov
     se = np.sqrt(np.clip(np.diag(vcov), 0, None))
@@ -205,7 +317,7 @@ def _estimates(
              "se": se[cell.index] if free else 0.0, "std_all": _standardized(cell, sd, residual_sd),
              "index": cell.index if free else -1}
         )  # fmt: skip
-    frame = pd.DataFrame(rows)
+    frame = pd.concat([pd.DataFrame(rows), intercepts], ignore_index=True)
     frame = frame.iloc[np.lexsort((frame.index, frame.op.map(OP_ORDER)))].reset_index(drop=True)
     if (table.op == syntax.DEFINE).any():
         frame = pd.concat([frame, _defined(est, vcov, table, frame).assign(index=-1)], ignore_index=True)
@@ -255,7 +367,7 @@ def _defined(est: engine.Estimation, vcov: np.ndarray, table: pd.DataFrame, fram
         return defined_values(defined, est.labels, full)
 
     jacobian = np.zeros((len(defined), len(est.params)))
-    jacobian[:, labelled] = _jacobian(values, est.params[labelled])
+    jacobian[:, labelled] = engine.jacobian(values, est.params[labelled])
     standardized = _evaluate(defined, frame[frame.label != ""].drop_duplicates("label").set_index("label").std_all)
     return pd.DataFrame(
         {"lhs": defined.lhs, "op": DEFINE, "rhs": defined.rhs, "label": defined.lhs,
@@ -277,18 +389,6 @@ def _evaluate(defined: pd.DataFrame, values) -> dict[str, float]:
     for name, expression in zip(defined.lhs, defined.rhs, strict=True):
         out[name] = syntax.evaluate(expression, out)
     return out
-
-
-def _jacobian(function, x: np.ndarray) -> np.ndarray:
-    """Central-difference Jacobian, the delta method's (lavaan also differentiates numerically)."""
-    columns = []
-    for k in range(len(x)):
-        step = 1e-6 * max(1.0, abs(x[k]))
-        up, down = x.copy(), x.copy()
-        up[k] += step
-        down[k] -= step
-        columns.append((function(up) - function(down)) / (2 * step))
-    return np.column_stack(columns) if columns else np.zeros((len(function(x)), 0))
 
 
 def _improper(estimates: pd.DataFrame) -> list[str]:

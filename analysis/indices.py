@@ -53,12 +53,34 @@ def fit_indices(sample: np.ndarray, implied: np.ndarray, n: int, npar: int) -> p
     0.0921
     """
     p = len(sample)
-    df = p * (p + 1) // 2 - npar
-    chisq = n * ml_discrepancy(sample, implied)
-    baseline_chisq = n * ml_discrepancy(sample, np.diag(np.diag(sample)))
-    baseline_df = p * (p - 1) // 2
+    return assemble(
+        chisq=n * ml_discrepancy(sample, implied),
+        df=p * (p + 1) // 2 - npar,
+        baseline_chisq=n * ml_discrepancy(sample, np.diag(np.diag(sample))),
+        baseline_df=p * (p - 1) // 2,
+        n=n,
+        loglik=loglik(sample, implied, n),
+        npar=npar,
+        srmr=srmr(sample, implied),
+    )
+
+
+def assemble(
+    *, chisq: float, df: int, baseline_chisq: float, baseline_df: int, n: int, loglik: float, npar: int, srmr: float
+) -> pd.Series:
+    """The fit indices of `INDICES` from a model's test statistic, its baseline's, its log-likelihood and SRMR.
+
+    Shared by complete-data ML (`fit_indices`) and FIML (`analysis.fiml`), whose statistics come from
+    different likelihoods but enter lavaan's formulas the same way.
+
+    Examples
+    --------
+    >>> indices = assemble(chisq=85.31, df=24, baseline_chisq=918.85, baseline_df=36, n=301, loglik=-3737.74,
+    ...                    npar=21, srmr=0.065)
+    >>> round(float(indices["cfi"]), 3)
+    0.931
+    """
     lower, upper = rmsea_interval(chisq, df, n)
-    ll = loglik(sample, implied, n)
     values = {
         "n": n,
         "chisq": chisq,
@@ -69,10 +91,10 @@ def fit_indices(sample: np.ndarray, implied: np.ndarray, n: int, npar: int) -> p
         "rmsea": rmsea(chisq, df, n),
         "rmsea_ci_lower": lower,
         "rmsea_ci_upper": upper,
-        "srmr": srmr(sample, implied),
-        "aic": -2 * ll + 2 * npar,
-        "bic": -2 * ll + npar * np.log(n),
-        "loglik": ll,
+        "srmr": srmr,
+        "aic": -2 * loglik + 2 * npar,
+        "bic": -2 * loglik + npar * np.log(n),
+        "loglik": loglik,
     }
     return pd.Series(values, index=list(INDICES), dtype=float)
 
@@ -120,13 +142,26 @@ def rmsea_interval(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[
     return float(np.sqrt(noncentrality(1 - tail) / scale)), float(np.sqrt(noncentrality(tail) / scale))
 
 
-def srmr(sample: np.ndarray, implied: np.ndarray) -> float:
+def srmr(
+    sample: np.ndarray,
+    implied: np.ndarray,
+    sample_mean: np.ndarray | None = None,
+    implied_mean: np.ndarray | None = None,
+) -> float:
     """Standardized root mean square residual (Bentler's; lavaan's default "srmr").
 
     Residuals ``S - Sigma`` are scaled by the sample standard deviations and averaged over the
-    p(p+1)/2 unique elements, diagonal included.
+    p(p+1)/2 unique elements, diagonal included. With a mean structure (the means given), the p
+    mean residuals scaled the same way join the average, as lavaan's ``srmr`` (its "total") does.
+
+    Examples
+    --------
+    >>> round(srmr(np.array([[1.0, 0.5], [0.5, 1.0]]), np.eye(2)), 4)
+    0.2887
     """
     scale = 1 / np.sqrt(np.diag(sample))
     residual = (sample - implied) * np.outer(scale, scale)
     unique = residual[np.tril_indices(len(sample))]
+    if sample_mean is not None:
+        unique = np.concatenate([unique, (sample_mean - implied_mean) * scale])
     return float(np.sqrt(np.mean(unique**2)))

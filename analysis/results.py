@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, replace
+from functools import cached_property, wraps
 
 import numpy as np
 import pandas as pd
@@ -15,7 +15,18 @@ from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability as scale_reliability
 
 ROBUST_TEST = ("chisq_scaled", "scaling_factor", "pvalue_scaled")
-SECTIONS = {"=~": "Latent variables", "~": "Regressions", "~~": "Covariances and variances", ":=": "Defined parameters"}
+SECTIONS = {"=~": "Latent variables", "~": "Regressions", "~~": "Covariances and variances", "~1": "Intercepts",
+            ":=": "Defined parameters"}  # fmt: skip
+
+
+def _by_group(method):
+    """For a multi-group fit, `method`'s table in each group, stacked (see `FitResult._per_group`)."""
+
+    @wraps(method)
+    def table(self):
+        return method(self) if self.groups is None else self._per_group(method.__name__)
+
+    return table
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,10 +57,19 @@ class FitResult:
     raw: pd.DataFrame | None = field(default=None, repr=False)
     bootstrap: int = 0  # successful bootstrap draws behind se and ci (0: normal theory)
     bootstrap_failed: int = 0
+    missing: str = "listwise"  # or "fiml": `data` then keeps incomplete rows, `sample_cov` is the EM estimate
+    # Multi-group fits (`analysis.multigroup`): each row's group, aligned with `data`; `sample_cov` and
+    # `latent_cov` are then stacked by group (outer index the group label), `estimates` has a `group` column.
+    groups: pd.Series | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
         return int(self.fit_indices["n"])
+
+    @property
+    def group_sizes(self) -> pd.Series | None:
+        """Rows per group of a multi-group fit, in lavaan's order of the groups (None for one group)."""
+        return None if self.groups is None else self.groups.groupby(self.groups, sort=False).size().rename("n")
 
     def loadings(self, standardized: bool = False) -> dict[str, pd.Series]:
         """Construct -> its items' loadings (``std_all`` when `standardized`)."""
@@ -58,6 +78,7 @@ class FitResult:
         return {c: rows[rows.lhs == c].set_index("rhs")[column].rename_axis("item") for c in self.measurement}
 
     @cached_property
+    @_by_group
     def latent_correlations(self) -> pd.DataFrame:
         """Model-implied correlations between the constructs."""
         cov = self.latent_cov.loc[list(self.measurement), list(self.measurement)]
@@ -65,12 +86,14 @@ class FitResult:
         return cov / np.outer(sd, sd)
 
     @cached_property
+    @_by_group
     def item_stats(self) -> pd.DataFrame:
         """Per item: ``construct, mean, sd, r_drop, alpha_if_dropped`` (reverse-keyed items recoded)."""
         table = self._alphas.rename(columns={"scale": "construct"})
         return table[["construct", "mean", "sd", "r_drop", "alpha_if_dropped"]]
 
     @cached_property
+    @_by_group
     def reliability(self) -> pd.DataFrame:
         """Per construct: ``alpha, alpha_ci_lower, alpha_ci_upper, omega, cr, ave``; see `validity`."""
         alphas = self._alphas.groupby("scale", sort=False)[["alpha", "alpha_ci_lower", "alpha_ci_upper"]].first()
@@ -81,16 +104,19 @@ class FitResult:
         return alphas.join(composite).rename_axis("construct")
 
     @cached_property
+    @_by_group
     def htmt(self) -> pd.DataFrame:
         """HTMT with arithmetic means (Henseler et al. 2015), as semTools ``htmt(htmt2=FALSE)``."""
         return validity.htmt(self._item_correlations, self.measurement)
 
     @cached_property
+    @_by_group
     def htmt2(self) -> pd.DataFrame:
         """HTMT2 with geometric means (Roemer et al. 2021), as semTools ``htmt()`` since 0.5-6."""
         return validity.htmt(self._item_correlations, self.measurement, geometric=True)
 
     @cached_property
+    @_by_group
     def fornell_larcker(self) -> pd.DataFrame:
         """Construct correlations with sqrt(AVE) on the diagonal."""
         return validity.fornell_larcker(self.latent_correlations, self.reliability["ave"])
@@ -129,8 +155,24 @@ class FitResult:
     def _alphas(self) -> pd.DataFrame:
         return scale_reliability(self.data, self.measurement)
 
+    def _per_group(self, attribute: str) -> pd.DataFrame:
+        """`attribute` computed in each group from its rows, estimates and moments; the group label as outer index.
+
+        Under equality constraints the groups' loadings are the shared ones, as semTools on a multi-group fit.
+        """
+        tables = {}
+        for number, label in enumerate(self.group_sizes.index, start=1):
+            own = self.estimates[self.estimates.group == number].drop(columns="group")
+            part = replace(self, estimates=own, data=self.data[self.groups == label], groups=None,
+                           sample_cov=self.sample_cov.loc[label], latent_cov=self.latent_cov.loc[label])  # fmt: skip
+            tables[label] = getattr(part, attribute)
+        return pd.concat(tables, names=[self.groups.name])
+
     @cached_property
     def _item_correlations(self) -> pd.DataFrame:
+        if self.missing == "fiml":  # the EM correlations, as semTools' htmt(missing = "ml")
+            sd = np.sqrt(np.diag(self.sample_cov))
+            return self.sample_cov / np.outer(sd, sd)
         return self.data.corr()
 
     def summary(self) -> str:
@@ -138,7 +180,15 @@ class FitResult:
         fi = self.fit_indices
         state = f"converged after {self.iterations} iterations" if self.converged else "DID NOT CONVERGE"
         lines = [f"socialimp SEM: {self.estimator} estimation, {state}", ""]
-        lines += [f"  Observations used {self.n:>28}", f"  Rows dropped (listwise) {self.dropped:>22}"]
+        lines.append(f"  Observations used {self.n:>28}")
+        if self.missing == "fiml":
+            lines += ["  Missing data: FIML (lavaan missing = \"ml\"), H1 moments by EM",
+                      f"  Rows dropped (no model variable answered) {self.dropped:>4}"]  # fmt: skip
+        else:
+            lines.append(f"  Rows dropped (listwise) {self.dropped:>22}")
+        if self.groups is not None:
+            lines += [f"  Group {k} {self.groups.name} = {label}: n = {n}"
+                      for k, (label, n) in enumerate(self.group_sizes.items(), start=1)]  # fmt: skip
         if self.bootstrap:
             lines.append(f"  Standard errors: bootstrap, {self.bootstrap} draws ({self.bootstrap_failed} failed), "
                          "percentile CIs")  # fmt: skip
@@ -159,16 +209,27 @@ class FitResult:
         lines += ["", "Fit indices"]
         for key in fi.index.drop(["n", "chisq", "df", "pvalue", *ROBUST_TEST], errors="ignore"):
             lines.append(f"  {key:<24} {fi[key]:>21.3f}")
-        for op, title in SECTIONS.items():
-            rows = self.estimates[self.estimates.op == op]
-            if not rows.empty:
-                lines += ["", title, _table(rows)]
+        for heading, block in self._estimate_blocks():
+            lines += heading
+            for op, title in SECTIONS.items():
+                rows = block[block.op == op]
+                if not rows.empty:
+                    lines += ["", title, _table(rows)]
         if "alpha" in self.reliability:
             lines += ["", "Reliability", self.reliability.round(3).to_string()]
         lines += ["", *self._checks()]
         if self.warnings:
             lines += ["", "Warnings", *(f"  ! {w}" for w in self.warnings)]
         return "\n".join(lines)
+
+    def _estimate_blocks(self):
+        """(heading lines, estimates) of the summary: all at once, or group by group as lavaan prints them."""
+        if self.groups is None:
+            yield [], self.estimates
+            return
+        for number, (label, n) in enumerate(self.group_sizes.items(), start=1):
+            yield ["", f"Group {number} [{label}], n = {n}:"], self.estimates[self.estimates.group == number]
+        yield [], self.estimates[self.estimates.group == 0]
 
     def _checks(self) -> list[str]:
         """Power and common-method-bias lines of the summary."""
@@ -184,14 +245,21 @@ class FitResult:
 
     def report(self, out_dir, formats=("html", "pdf", "tex", "docx"), title: str | None = None) -> list:
         """Write the paper-ready report (see `reports.render`) into `out_dir`; return the files."""
+        if self.groups is not None:
+            raise ValueError(
+                "the paper report covers single-group fits; for a multi-group fit use summary(), the estimates "
+                "(column 'group') and analysis.invariance()"
+            )
         import reports  # reports reads results; imported here so analysis never needs it to fit
 
         return reports.render(self, out_dir, formats=formats, title=title)
 
     def to_dict(self) -> dict:
         """Plain Python (JSON-ready) form of the result."""
+        index = ["construct"] if self.groups is None else [self.groups.name, "construct"]
         return {
             "estimator": self.estimator,
+            "missing": self.missing,
             "converged": self.converged,
             "warnings": list(self.warnings),
             "reverse_coded": list(self.reverse_coded),
@@ -200,9 +268,10 @@ class FitResult:
             "fit_indices": {k: float(v) for k, v in self.fit_indices.items()},
             "estimates": _records(self.estimates),
             "reliability": _records(self.reliability.reset_index()),
-            "htmt": _records(self.htmt.reset_index(names="construct")),
-            "htmt2": _records(self.htmt2.reset_index(names="construct")),
+            "htmt": _records(self.htmt.reset_index(names=index)),
+            "htmt2": _records(self.htmt2.reset_index(names=index)),
             "power": {k: float(v) for k, v in self.power.items()},
+            "groups": None if self.groups is None else {str(k): int(n) for k, n in self.group_sizes.items()},
         }  # fmt: skip
 
     def _repr_html_(self) -> str:

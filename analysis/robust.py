@@ -88,16 +88,9 @@ def robust_indices(chisq: float, df: int, values: np.ndarray, trace_h0: float) -
 def _observed_information(est: engine.Estimation) -> np.ndarray:
     """Half the Hessian of F at the optimum, by central differences of the analytic gradient (as lavaan)."""
     model, x = est.model, est.params
-    columns = []
     with engine._quiet_semopy():
-        for k in range(len(x)):
-            step = 1e-5 * max(1.0, abs(x[k]))
-            up, down = x.copy(), x.copy()
-            up[k] += step
-            down[k] -= step
-            columns.append((engine.ml_gradient(model, up) - engine.ml_gradient(model, down)) / (2 * step))
+        hessian = engine.jacobian(lambda at: engine.ml_gradient(model, at), x, step=1e-5)
         model.update_matrices(x)
-    hessian = np.column_stack(columns)
     return (hessian + hessian.T) / 4
 
 

@@ -6,76 +6,12 @@ within 1%. We hold ourselves tighter where the numbers allow, and say so per che
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_check import DATA, HS_MODEL, POLDEM_MODEL, CheckLavaan
 
 import analysis
-
-DATA = Path(__file__).parent / "data"
-HS_MODEL = (DATA / "hs.lavaan").read_text()
-POLDEM_MODEL = (DATA / "poldem.lavaan").read_text()
-LAVAAN_NAMES = {"loglik": "logl", "scaling_factor": "chisq.scaling.factor",
-                "baseline_scaling_factor": "baseline.chisq.scaling.factor"}  # fmt: skip
-
-
-def lavaan_fit(name: str) -> dict:
-    with open(DATA / f"{name}_fit.json") as handle:
-        return json.load(handle)
-
-
-def lavaan_estimates(name: str) -> pd.DataFrame:
-    table = pd.read_csv(DATA / f"{name}_estimates.csv", keep_default_na=False, na_values=["NA"])
-    return table.rename(columns={"ci.lower": "ci_lower", "ci.upper": "ci_upper", "std.all": "std_all"})
-
-
-def key(frame: pd.DataFrame) -> pd.Series:
-    """(lhs, op, rhs) with covariance pairs in a fixed order, and := rows by name."""
-    ordered = [
-        (lhs, op, rhs) if op != "~~" else (min(lhs, rhs), op, max(lhs, rhs))
-        for lhs, op, rhs in zip(frame.lhs, frame.op, frame.rhs, strict=True)
-    ]
-    return pd.Series([f"{a} {op} {b}" if op != ":=" else f"{a} :=" for a, op, b in ordered], index=frame.index)
-
-
-class CheckLavaan:
-    """One test per attribute of our result against lavaan's (statsmodels' Check* pattern)."""
-
-    name: str
-    result: analysis.FitResult
-    atol = 1e-5  # absolute tolerance for estimates and p values
-
-    @pytest.mark.parametrize("index", analysis.FIT_INDICES + analysis.ROBUST_INDICES)
-    def test_fit_index(self, index):
-        reference = lavaan_fit(self.name)
-        name = LAVAAN_NAMES.get(index, index.replace("_", "."))
-        if index not in self.result.fit_indices:  # robust indices: only where lavaan reports them too
-            assert name not in reference
-            return
-        ours, theirs = self.result.fit_indices[index], reference[name]
-        # tighter than the issue's 0.1%: these are closed-form functions of the same optimum.
-        assert ours == pytest.approx(theirs, rel=1e-5, abs=1e-6), index
-
-    def test_same_parameters_as_lavaan(self):
-        ours, theirs = key(self.result.estimates), key(lavaan_estimates(self.name))
-        assert sorted(ours) == sorted(theirs)
-
-    @pytest.mark.parametrize(("column", "rel"), [("est", 1e-4), ("se", 1e-3), ("std_all", 1e-4), ("z", 1e-3),
-                                                 ("ci_lower", 1e-4), ("ci_upper", 1e-4)])  # fmt: skip
-    def test_estimates(self, column, rel):
-        ours = self.result.estimates.set_index(key(self.result.estimates))[column]
-        theirs = lavaan_estimates(self.name).pipe(lambda t: t.set_index(key(t)))[column]
-        both = pd.concat([ours.rename("ours"), theirs.rename("lavaan")], axis=1).dropna()
-        np.testing.assert_allclose(both.ours, both.lavaan, rtol=rel, atol=self.atol, err_msg=column)
-
-    def test_pvalues(self):
-        ours = self.result.estimates.set_index(key(self.result.estimates)).pvalue
-        theirs = lavaan_estimates(self.name).pipe(lambda t: t.set_index(key(t))).pvalue
-        both = pd.concat([ours.rename("ours"), theirs.rename("lavaan")], axis=1).dropna()
-        np.testing.assert_allclose(both.ours, both.lavaan, atol=self.atol)
 
 
 class TestHolzingerSwineford(CheckLavaan):

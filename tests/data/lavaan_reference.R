@@ -1,23 +1,13 @@
 # Reference values for tests/test_fit.py, from lavaan. Run from the project root:
 #   Rscript tests/data/lavaan_reference.R
 # Writes the data sets (CSV) and, per model, lavaan's fit measures and parameter estimates.
-suppressMessages({library(lavaan); library(semTools); library(jsonlite)})
+suppressMessages({library(lavaan); library(semTools)})
 out <- "tests/data"
 hs <- HolzingerSwineford1939
 write.csv(hs[, c("id", "sex", "school", paste0("x", 1:9))], file.path(out, "hs1939.csv"), row.names = FALSE)
 write.csv(PoliticalDemocracy, file.path(out, "political_democracy.csv"), row.names = FALSE)
 
-save_fit <- function(fit, name, extra = character()) {
-  measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower",
-                "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "unrestricted.logl", "baseline.chisq", "baseline.df",
-                extra)
-  fm <- as.list(fitMeasures(fit, measures))
-  fm$n <- lavInspect(fit, "nobs")
-  write_json(fm, file.path(out, paste0(name, "_fit.json")), digits = NA, auto_unbox = TRUE, pretty = TRUE)
-  pe <- parameterEstimates(fit, standardized = TRUE)
-  keep <- c("lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all")
-  write.csv(pe[, intersect(keep, names(pe))], file.path(out, paste0(name, "_estimates.csv")), row.names = FALSE)
-}
+source(file.path(out, "lavaan_save.R"))
 
 hs_model <- paste(readLines(file.path(out, "hs.lavaan")), collapse = "\n")
 save_fit(cfa(hs_model, data = hs), "hs_ml")
