@@ -4,6 +4,7 @@ Examples
 --------
 $ socialimp instrument codebook --format csv --out codebook.csv
 $ socialimp simulate --n 500 --seed 1 --out data.csv
+$ socialimp serve
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import reports.cli
 from analysis.errors import DataError
 from instrument import InstrumentError
 
+from . import commands as survey_commands
+
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="socialimp", description=__doc__.splitlines()[0])
@@ -24,6 +27,7 @@ def parser() -> argparse.ArgumentParser:
     instrument.cli.register(commands)
     analysis.cli.register(commands)
     reports.cli.register(commands)
+    survey_commands.register(commands)
     return root
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import socket
+
+import numpy as np
+import pandas as pd
 import pytest
 
 import instrument
+from survey_app import create_app
+from survey_app.cli import main
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +38,185 @@ def edited(bundled_text, tmp_path):
         return path
 
     return edit
+
+
+# --- The web survey (survey_app): an app on a fresh SQLite file, its client, and a respondent's moves ---
+
+CSRF_PATTERN = r'name="csrf_token" type="hidden" value="([^"]+)"'
+CONTROLS = ("csrf_token", "website", "nav")
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app(
+        {"TESTING": True, "SECRET_KEY": "test", "INSTANCE_PATH": str(tmp_path / "instance"),
+         "DATABASE_URL": f"sqlite:///{tmp_path / 'survey.db'}"}
+    )  # fmt: skip
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, capsys, monkeypatch):
+    """Run `socialimp ...` against the app's database and instance folder; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("SOCIALIMP_INSTANCE", app.instance_path)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main([*argv, "--db", app.config["DATABASE_URL"]])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+class Taker:
+    """A respondent driving the survey through a Flask test client, answering like a person would."""
+
+    def __init__(self, client, ins):
+        self.client, self.ins = client, ins
+
+    @staticmethod
+    def csrf(html: str) -> str:
+        return re.search(CSRF_PATTERN, html).group(1)
+
+    def questions(self, html: str) -> list[str]:
+        """Names of the answer controls on a page, in the order shown."""
+        names = re.findall(r'<(?:input|select|textarea)[^>]* name="([a-z0-9_]+)"', html)
+        return [n for n in dict.fromkeys(names) if n not in CONTROLS]
+
+    def default(self, name: str) -> str | list[str]:
+        """An acceptable answer: the check's right answer, the first non-screening code, the minimum, ..."""
+        item = self.ins.items[name]
+        if item.type == "multi":
+            return [item.options[0].id]
+        if item.type == "likert":
+            return str(self.ins.attention_checks.get(name, 4))
+        if item.type == "choice":
+            return str(next(c for c in self.ins.scales[item.scale].codes if c not in (item.screen_out or ())))
+        if item.type == "integer":
+            return str(item.min + 1)
+        return {"text": "Mostly on LinkedIn.", "country": "GB"}[item.type]
+
+    def page(self, answers: dict | None = None, *, nav: str = "next", url: str = "/", fill: bool = True, extra=None):
+        """Open a page, answer it and submit; returns the POST response.
+
+        Questions on the page get `default` answers (unless `fill` is False), overridden by `answers`
+        for the questions the page asks (None leaves a question unanswered); `extra` is posted as is.
+        """
+        shown = self.client.get(url, follow_redirects=True)
+        html = shown.get_data(as_text=True)
+        names = self.questions(html)
+        data = {name: self.default(name) for name in names} if fill else {}
+        for name, value in (answers or {}).items():
+            if name in names:
+                data.pop(name) if value is None else data.update({name: value})
+        data |= extra or {}
+        return self.client.post(self.action(html) or shown.request.path,
+                                data={**data, "csrf_token": self.csrf(html), "nav": nav})  # fmt: skip
+
+    def action(self, html: str) -> str | None:
+        found = re.search(r'<form method="post" action="([^"]+)"', html)
+        return found.group(1) if found else None
+
+    def complete(self, answers: dict | None = None, *, url: str = "/"):
+        """Answer page after page until the survey ends; returns the last response (a redirect to the end)."""
+        response = self.page(answers, url=url)
+        while response.status_code == 302 and "/page/" in response.headers["Location"]:
+            response = self.page(answers, url=response.headers["Location"])
+        return response
+
+
+@pytest.fixture
+def taker(client, ins):
+    return Taker(client, ins)
+
+
+@pytest.fixture
+def csrf():
+    """The CSRF token of a page: ``csrf(client, "/resume")``."""
+    return lambda client, url: Taker.csrf(client.get(url).get_data(as_text=True))
+
+
+@pytest.fixture
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- The survey contract's export frame, built from simulated answers (export, quality, analysis.load) ---
+
+FRAME_START = pd.Timestamp("2024-05-06T09:00:00+00:00")
+
+
+def contract_frame(ins: instrument.Instrument, n: int = 120, seed: int = 5) -> pd.DataFrame:
+    """A frame shaped like ``survey_app.storage.responses_frame``, from ``analysis.simulate``.
+
+    Simulated answers with 2% item nonresponse and 10% straight-liners; missing answers carry the
+    instrument's codes: not shown (routed past) -1, skipped -2, "don't know" -3 on a few answers of
+    the items offering it, dropped out -4 for the last two respondents (partial after the
+    relationship page), and the third-to-last screened out at consent. Respondent R002 is a speeder
+    (0.5 s per item on every page); the others take 4-10 s per item.
+    """
+    import analysis
+
+    rng = np.random.default_rng(seed)
+    codes = ins.missing_codes
+    answers = analysis.simulate(n, seed=seed, instrument=ins, missing=0.02, careless=0.1).drop(columns="resp_id")
+    status = np.array(["complete"] * (n - 3) + ["screened_out", "partial", "partial"], dtype=object)
+    reached = {s.id: status != "screened_out" for s in ins.sections}
+    late = [s.id for s in ins.sections][[s.id for s in ins.sections].index("relationship") + 1 :]
+    for section in late:
+        reached[section] = status == "complete"
+    reached["welcome"] = np.ones(n, dtype=bool)
+    columns, pages = {}, {}
+    for section in ins.sections:
+        for item in section.items:
+            for name in item.variables:
+                values = answers[name]
+                if item.type in ("text", "country"):
+                    columns[name] = values.fillna("").astype(str).where(reached[section.id], "")
+                    continue
+                filled = values.fillna(codes["not_shown"] if item.show_if else codes["skipped"]).to_numpy("int64")
+                if item.dont_know:
+                    filled[rng.random(n) < 0.08] = codes["dont_know"]
+                filled = np.where(reached[section.id], filled, codes["not_shown"])
+                filled[(status == "partial") & ~reached[section.id]] = codes["dropped_out"]
+                columns[name] = filled
+        per_item = np.where(np.arange(n) == 2, 0.5, rng.uniform(4, 10, n))
+        pages[f"page_s__{section.id}"] = np.where(reached[section.id], per_item * len(section.items), np.nan)
+    columns["consent"][n - 3] = 0
+    timing = pd.DataFrame(pages)
+    duration = timing.sum(axis=1).where(status == "complete")
+    completed = [(FRAME_START + pd.Timedelta(seconds=round(s))).isoformat() if s == s else "" for s in duration]
+    meta = pd.DataFrame(
+        {
+            "respondent_id": [f"R{k:03d}" for k in range(n)],
+            "status": status,
+            "simulated": False,
+            "access": "open",
+            "instrument_version": ins.version,
+            "instrument_hash": ins.short_hash,
+            "started_at": FRAME_START.isoformat(),
+            "completed_at": completed,
+            "duration_s": duration.astype(float),
+            "seed": np.arange(n, dtype="int64") + 1000,
+            "honeypot": False,
+        }
+    )
+    return pd.concat([meta, pd.DataFrame(columns), timing], axis=1)
+
+
+@pytest.fixture(scope="session")
+def _contract_frame(ins) -> pd.DataFrame:
+    return contract_frame(ins)
+
+
+@pytest.fixture
+def survey_frame(_contract_frame) -> pd.DataFrame:
+    """A fresh copy of a 120-respondent export frame (see `contract_frame`); tests may change it."""
+    return _contract_frame.copy()

@@ -1,0 +1,124 @@
+"""The survey's tables, as SQLAlchemy 2 declarative models.
+
+Answers are stored long, one row per respondent and data column (``answers``), not wide with one
+column per variable. Why:
+
+- the instrument is data and changes between versions (a reworded item gets a new id); a long
+  table keeps the schema fixed across instrument versions, where a wide table would need a
+  migration for every new item and would keep dead columns of old versions;
+- a page is saved by upserting its few rows; a wide row would be rewritten on every page;
+- the export frame is one pivot away (`survey_app.storage.responses_frame`), and the primary key
+  ``(respondent_id, variable)`` makes both "all answers of a respondent" (resume, deletion) and
+  the pivot index scans; ``ix_answers_variable`` serves the dashboard's per-item distributions.
+
+A value is numeric (``value_num``: scale codes, counts and the instrument's negative missing
+codes) or text (``value_text``: open answers and country codes, "" when skipped). No IP address
+or user agent is stored; resume and receipt codes are stored as SHA-256 digests only.
+
+Examples
+--------
+>>> from survey_app.models import Respondent
+>>> Respondent.__tablename__
+'respondents'
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+STATUSES = ("partial", "complete", "screened_out")
+ACCESS_MODES = ("open", "token")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Respondent(Base):
+    """One person taking the survey (or one simulated respondent from `socialimp seed`)."""
+
+    __tablename__ = "respondents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    """The respondent_id of exports: random, so row order does not leak who answered when."""
+    status: Mapped[str] = mapped_column(String(16), default="partial", index=True)
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    access: Mapped[str] = mapped_column(String(8), default="open")
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id", ondelete="SET NULL"), default=None)
+    instrument_version: Mapped[str] = mapped_column(String(32))
+    instrument_hash: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(Integer)
+    display_order: Mapped[dict] = mapped_column(JSON, default=dict)
+    """Section id -> item ids in the order shown, for sections the instrument randomizes."""
+    page: Mapped[str] = mapped_column(String(32))
+    """The section the respondent is on (or ended on): where a resume continues."""
+    honeypot: Mapped[bool] = mapped_column(Boolean, default=False)
+    resume_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    receipt_digest: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    timings: Mapped[list[PageTiming]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Answer(Base):
+    """One data column of one respondent: a codebook variable and its value or missing code."""
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_variable", "variable"),)
+
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True)
+    variable: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value_num: Mapped[int | None] = mapped_column(Integer, default=None)
+    value_text: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class PageTiming(Base):
+    """Seconds a respondent spent on one page, summed over visits (back and next count again)."""
+
+    __tablename__ = "page_timings"
+
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True)
+    section: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shown_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Token(Base):
+    """An invitation: a link that admits one completed response."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    """When a respondent completed the survey with it; a used token admits nobody again."""
+
+
+class AdminUser(Base):
+    """A researcher who may log in to the admin side; the password is kept as a werkzeug hash."""
+
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """A failed admin login, kept to rate-limit guessing across all server processes (no IP kept)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,222 @@
+"""Writing responses: start a respondent, save a page's answers, time pages, finish, delete.
+
+The web survey and `socialimp seed` both store respondents through these functions, so simulated
+respondents look exactly like real ones in the database, except for ``simulated = True``. Callers
+own the transaction: nothing here commits.
+
+Examples
+--------
+>>> from survey_app import responses, storage
+>>> with storage.sessions(storage.connect("sqlite:///survey.db")).begin() as session:  # doctest: +SKIP
+...     person, resume_code = responses.start(session, ins, access="open", started_at=storage.now())
+...     responses.save(session, person, {"consent": 1})
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from instrument import Instrument
+
+from . import flow
+from .models import Answer, PageTiming, Respondent, Token
+from .storage import as_utc, digest, now
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+"""Resume and receipt codes avoid characters people confuse when copying (0/O, 1/I/L)."""
+MAX_PAGE_SECONDS = 3600.0
+"""A page left open longer than this counts this long: the person was away, not reading."""
+
+
+def new_code() -> str:
+    """A random code of 12 characters (about 59 bits) in three groups, e.g. ``K7QM-2XRD-H9TW``."""
+    return format_code("".join(secrets.choice(CODE_ALPHABET) for _ in range(12)))
+
+
+def format_code(chars: str) -> str:
+    """A code in groups of four for reading aloud or copying: ``K7QM2XRDH9TW`` -> ``K7QM-2XRD-H9TW``."""
+    return "-".join(chars[k : k + 4] for k in range(0, len(chars), 4))
+
+
+def start(
+    session: Session,
+    ins: Instrument,
+    *,
+    access: str,
+    started_at: datetime,
+    token: Token | None = None,
+    simulated: bool = False,
+    seed: int | None = None,
+) -> tuple[Respondent, str]:
+    """Create a respondent on the instrument's first page; return it and its resume code.
+
+    The randomization seed is drawn unless given, and the display order it gives is stored.
+    """
+    if access not in ("open", "token"):
+        raise ValueError(f"access must be 'open' or 'token', not {access!r}")
+    seed = secrets.randbelow(2**31 - 1) if seed is None else seed
+    resume_code = new_code()
+    person = Respondent(
+        public_id=secrets.token_hex(8),
+        status="partial",
+        simulated=simulated,
+        access=access,
+        token_id=token.id if token is not None else None,
+        instrument_version=ins.version,
+        instrument_hash=ins.content_hash,
+        seed=seed,
+        display_order=flow.display_order(ins, seed),
+        page=ins.sections[0].id,
+        honeypot=False,
+        resume_digest=digest(resume_code),
+        started_at=started_at,
+    )
+    session.add(person)
+    session.flush()
+    return person, resume_code
+
+
+def answers_of(session: Session, person: Respondent) -> dict[str, flow.Value]:
+    """The respondent's stored values by variable (numbers as int, text as str)."""
+    rows = session.execute(
+        select(Answer.variable, Answer.value_num, Answer.value_text).where(Answer.respondent_id == person.id)
+    )
+    return {variable: number if number is not None else text for variable, number, text in rows}
+
+
+def save(session: Session, person: Respondent, values: Mapping[str, flow.Value]) -> None:
+    """Insert or overwrite the respondent's values, one row per variable, in one statement."""
+    if not values:
+        return
+    rows = [
+        {"respondent_id": person.id, "variable": name, "value_num": None if isinstance(value, str) else int(value),
+         "value_text": value if isinstance(value, str) else None}
+        for name, value in values.items()
+    ]  # fmt: skip
+    _upsert(session, Answer, rows, keys=("respondent_id", "variable"), update=("value_num", "value_text"))
+
+
+def _upsert(session: Session, model, rows: list[dict], *, keys: tuple[str, ...], update: tuple[str, ...]) -> None:
+    # One INSERT ... ON CONFLICT: a double-clicked Next cannot collide with itself, and it is one round trip.
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}[session.get_bind().dialect.name]
+    statement = dialect.insert(model).values(rows)
+    session.execute(
+        statement.on_conflict_do_update(index_elements=list(keys), set_={c: statement.excluded[c] for c in update})
+    )
+
+
+def page_shown(session: Session, person: Respondent, section: str, at: datetime) -> None:
+    """Start the clock on a page the respondent is looking at."""
+    _upsert(
+        session, PageTiming, [{"respondent_id": person.id, "section": section, "shown_at": at, "seconds": 0.0,
+                               "submitted": False}], keys=("respondent_id", "section"), update=("shown_at",),
+    )  # fmt: skip
+
+
+def page_left(session: Session, person: Respondent, section: str, at: datetime, *, submitted: bool) -> None:
+    """Add the time since the page was shown to its total; `submitted` marks it answered (Next)."""
+    timing = session.get(PageTiming, (person.id, section))
+    if timing is None:
+        timing = PageTiming(respondent_id=person.id, section=section, seconds=0.0, submitted=False)
+        session.add(timing)
+    if timing.shown_at is not None:
+        seconds = (at - as_utc(timing.shown_at)).total_seconds()
+        timing.seconds += min(max(seconds, 0.0), MAX_PAGE_SECONDS)
+    timing.shown_at = None
+    timing.submitted = timing.submitted or submitted
+
+
+def furthest_page(session: Session, ins: Instrument, person: Respondent) -> int:
+    """The highest page number the respondent has been shown (pages up to it may be revisited)."""
+    shown = session.scalars(select(PageTiming.section).where(PageTiming.respondent_id == person.id))
+    known = [flow.position(ins, s) for s in shown if flow.section(ins, s) is not None]
+    return max([flow.position(ins, person.page), *known])
+
+
+def complete(session: Session, person: Respondent, at: datetime) -> str:
+    """Mark the response complete and its token used; return the receipt code for deletion requests."""
+    receipt = new_code()
+    person.status = "complete"
+    person.completed_at = at
+    person.receipt_digest = digest(receipt)
+    _use_token(session, person, at)
+    return receipt
+
+
+def screen_out(session: Session, person: Respondent, at: datetime) -> None:
+    """End the survey for a respondent outside the target group (their answers so far are kept)."""
+    person.status = "screened_out"
+    _use_token(session, person, at)
+
+
+def _use_token(session: Session, person: Respondent, at: datetime) -> None:
+    if person.token_id is not None:
+        token = session.get(Token, person.token_id)
+        token.used_at = token.used_at or at
+
+
+def by_code(session: Session, code: str, *, kind: str) -> Respondent | None:
+    """The respondent whose resume (`kind="resume"`) or receipt (`kind="receipt"`) code this is."""
+    column = {"resume": Respondent.resume_digest, "receipt": Respondent.receipt_digest}.get(kind)
+    if column is None:
+        raise ValueError(f"kind must be 'resume' or 'receipt', not {kind!r}")
+    return session.scalar(select(Respondent).where(column == digest(code)))
+
+
+def erase(session: Session, person: Respondent) -> None:
+    """Delete a respondent with every answer and timing (a GDPR erasure request)."""
+    session.execute(delete(Answer).where(Answer.respondent_id == person.id))
+    session.execute(delete(PageTiming).where(PageTiming.respondent_id == person.id))
+    session.delete(person)
+
+
+def store_simulated(session: Session, ins: Instrument, data: pd.DataFrame, *, seed: int | None = None) -> int:
+    """Store `analysis.simulate()` respondents as complete, simulated responses; return how many.
+
+    Each gets a randomization seed, display order, started/completed times over the past week
+    and page times of about four seconds per item. Missing answers become missing codes as the
+    web survey would store them: not shown where routing hid the item, skipped otherwise.
+
+    Examples
+    --------
+    >>> import analysis
+    >>> store_simulated(session, ins, analysis.simulate(300, seed=1), seed=1)  # doctest: +SKIP
+    300
+    """
+    rng = np.random.default_rng(seed)
+    items_per_page = {sec.id: len(sec.items) for sec in ins.sections}
+    for record in data.to_dict("records"):
+        values = _simulated_values(ins, record)
+        seconds = {s: float(n * rng.lognormal(np.log(4.0), 0.4)) for s, n in items_per_page.items()}
+        started = now() - timedelta(days=float(rng.uniform(0, 7)))
+        person, _ = start(
+            session, ins, access="open", started_at=started, simulated=True, seed=int(rng.integers(2**31 - 1))
+        )
+        person.page = ins.sections[-1].id
+        save(session, person, values)
+        session.add_all(
+            PageTiming(respondent_id=person.id, section=s, seconds=t, submitted=True) for s, t in seconds.items()
+        )
+        complete(session, person, started + timedelta(seconds=sum(seconds.values())))
+    session.flush()
+    return len(data)
+
+
+def _simulated_values(ins: Instrument, record: Mapping) -> dict[str, flow.Value]:
+    values: dict[str, flow.Value] = {}
+    for item in ins.items.values():
+        answers = {name: record[name] for name in item.variables}
+        if all(pd.isna(v) for v in answers.values()):
+            meaning = "skipped" if flow.visible(item, values) else "not_shown"
+            values.update(flow.missing(ins, item, meaning))
+        else:
+            values.update({name: v if isinstance(v, str) else int(v) for name, v in answers.items()})
+    return values

@@ -1,0 +1,304 @@
+"""The respondent side: welcome and consent, one page per section, resume, thank-you, erasure.
+
+A respondent exists in the database from the moment the first page (consent) is submitted
+with a yes; every page's answers are saved when it is submitted, so partial responses are kept.
+The browser session holds only the respondent's public id and resume code.
+
+Examples
+--------
+``GET /`` shows the welcome page; ``GET /t/<token>`` starts from an invitation; ``/page/<section>``
+is each page; ``/resume`` takes a resume code; ``/delete`` erases a response by its receipt code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from .. import flow, responses, tokens
+from ..extensions import db, instrument
+from ..models import Respondent
+from ..storage import normalize_code, now
+from . import forms
+
+bp = Blueprint("survey", __name__, template_folder="templates")
+
+END_PAGES = {"complete": "survey.done", "screened_out": "survey.screened_out"}
+
+
+def current_respondent() -> Respondent | None:
+    """The respondent of this browser session, if it still exists."""
+    public_id = session.get("respondent")
+    if public_id is None:
+        return None
+    person = db().scalar(select(Respondent).where(Respondent.public_id == public_id))
+    if person is None:
+        session.pop("respondent", None)
+    return person
+
+
+@bp.get("/")
+def welcome():
+    person = current_respondent()
+    if person is not None:
+        return _continue(person)
+    if access_mode() == "token" and "token" not in session:
+        return render_template("survey/invitation_only.html"), 403
+    return _show(instrument().sections[0], None)
+
+
+def access_mode() -> str:
+    """The access mode: "open" (anyone with the link, and invitations) or "token" (invitations only)."""
+    return current_app.config["SURVEY_ACCESS"]
+
+
+@bp.get("/t/<token>")
+def invitation(token: str):
+    found = tokens.find(db(), token)
+    if found is None:
+        abort(404, description="This invitation link is not valid. Please check that you copied all of it.")
+    if found.used_at is not None:
+        return render_template("survey/token_used.html"), 410
+    started = db().scalar(select(Respondent).where(Respondent.token_id == found.id))
+    session.clear()
+    session["token"] = found.token
+    if started is not None:
+        session["respondent"] = started.public_id
+    return redirect(url_for(".welcome"))
+
+
+@bp.route("/page/<section_id>", methods=["GET", "POST"])
+def page(section_id: str):
+    ins = instrument()
+    sec = flow.section(ins, section_id)
+    if sec is None:
+        abort(404, description="There is no such page in this survey.")
+    person = current_respondent()
+    first = sec.id == ins.sections[0].id
+    if person is None and not first:
+        if request.method == "POST":
+            abort(400, description="Your survey session has ended; nothing was saved. Start again or resume.")
+        return redirect(url_for(".welcome"))
+    if person is not None and person.status != "partial":
+        if request.method == "POST":
+            abort(400, description="This response is already finished; nothing was changed.")
+        return _continue(person)
+    if person is not None and flow.position(ins, sec.id) > responses.furthest_page(db(), ins, person):
+        if request.method == "POST":
+            abort(400, description="This page is not open yet; nothing was saved.")
+        return _continue(person)
+    if request.method == "GET":
+        return _show(sec, person)
+    return _submit(sec, person)
+
+
+def _items(sec, person: Respondent | None):
+    ins = instrument()
+    if person is None:
+        return flow.page_items(ins, sec, {}, {}), {}
+    stored = responses.answers_of(db(), person)
+    return flow.page_items(ins, sec, person.display_order, stored), stored
+
+
+def _show(sec, person: Respondent | None, form: forms.PageForm | None = None):
+    ins = instrument()
+    items, stored = _items(sec, person)
+    if person is not None and not items:
+        return _advance(person, sec, stored)
+    if form is None:
+        form = forms.page_form(items, ins, formdata=None, data=forms.restore(items, ins, stored))
+    if person is None and request.method == "GET":
+        session["welcome_at"] = now().timestamp()  # the welcome page's clock; the respondent starts on consent
+    elif person is not None and request.method == "GET":
+        responses.page_shown(db(), person, sec.id, now())
+        person.page = sec.id
+        db().commit()
+    return render_template(
+        "survey/page.html",
+        section=sec,
+        items=items,
+        form=form,
+        field_of=forms.field_of,
+        number=flow.position(ins, sec.id) + 1,
+        pages=len(ins.sections),
+        first=sec.id == ins.sections[0].id,
+        resume_code=session.get("resume_code") if person is not None else None,
+        action=url_for(".page", section_id=sec.id),
+    ), 200 if form.errors == {} else 422
+
+
+def _submit(sec, person: Respondent | None):
+    ins = instrument()
+    items, stored = _items(sec, person)
+    problem = forms.tampering(items, ins, request.form)
+    if problem:
+        abort(400, description=f"This submission was not made by the survey page ({problem}); nothing was saved.")
+    form = forms.page_form(items, ins)
+    backwards = request.form.get("nav") == "back"
+    if backwards and person is not None:
+        return _back(person, sec, items, form)
+    if not form.validate():
+        return _show(sec, person, form)
+    values = forms.store(items, ins, form)
+    if sec.id == ins.sections[0].id and flow.screened_out(items, values):
+        return _decline(person)
+    if person is None:
+        person = _start(_session_token())
+    values |= _routed_out(ins, sec, items, values)
+    responses.save(db(), person, values)
+    responses.page_left(db(), person, sec.id, now(), submitted=True)
+    if request.form.get(forms.HONEYPOT):
+        person.honeypot = True
+    if flow.screened_out(items, values):
+        responses.screen_out(db(), person, now())
+        db().commit()
+        return redirect(url_for(".screened_out"))
+    return _advance(person, sec, stored | values)
+
+
+def _decline(person: Respondent | None):
+    """No consent: nothing is stored, and answers given before consent was withdrawn are erased."""
+    if person is not None:
+        responses.erase(db(), person)
+        db().commit()
+    session.clear()
+    return redirect(url_for(".declined"))
+
+
+def _session_token():
+    """The invitation this browser came with; a token used up since it was opened is a replay."""
+    text = session.get("token")
+    if text is None:
+        if access_mode() == "token":
+            abort(400, description="This survey is by invitation only; please use the link from your invitation.")
+        return None
+    found = tokens.find(db(), text)
+    if found is None or found.used_at is not None:
+        abort(400, description="This invitation has already been used to complete the survey; nothing was saved.")
+    return found
+
+
+def _start(token) -> Respondent:
+    started = now()
+    welcome_at = session.pop("welcome_at", None)
+    person, resume_code = responses.start(
+        db(), instrument(), access="open" if token is None else "token", token=token, started_at=started
+    )
+    if welcome_at is not None and 0 <= started.timestamp() - welcome_at <= responses.MAX_PAGE_SECONDS:
+        person.started_at = datetime.fromtimestamp(welcome_at, UTC)
+        responses.page_shown(db(), person, instrument().sections[0].id, person.started_at)
+    session["respondent"] = person.public_id
+    session["resume_code"] = resume_code
+    return person
+
+
+def _routed_out(ins, sec, items, values) -> dict:
+    """Not-shown codes for items hidden by routing, including those decided by this page's answers."""
+    out = {}
+    for item in sec.items:
+        shown = item in items and (not flow.routed_on_page(item, sec) or flow.visible(item, values))
+        if not shown:
+            out |= flow.missing(ins, item, "not_shown")
+    return out
+
+
+def _back(person: Respondent, sec, items, form: forms.PageForm):
+    ins = instrument()
+    form.validate()
+    responses.save(db(), person, forms.store(items, ins, form, answered_only=True))
+    responses.page_left(db(), person, sec.id, now(), submitted=False)
+    stored = responses.answers_of(db(), person)
+    for earlier in reversed(ins.sections[: flow.position(ins, sec.id)]):
+        if flow.page_items(ins, earlier, person.display_order, stored):
+            person.page = earlier.id
+            break
+    db().commit()
+    return redirect(url_for(".page", section_id=person.page))
+
+
+def _advance(person: Respondent, sec, stored: dict):
+    """Move to the next page with something to show; hidden pages get not-shown codes on the way."""
+    ins = instrument()
+    for later in ins.sections[flow.position(ins, sec.id) + 1 :]:
+        if flow.page_items(ins, later, person.display_order, stored):
+            person.page = later.id
+            db().commit()
+            return redirect(url_for(".page", section_id=later.id))
+        hidden = {}
+        for item in later.items:
+            hidden |= flow.missing(ins, item, "not_shown")
+        responses.save(db(), person, hidden)
+    person.page = sec.id
+    session["receipt_code"] = responses.complete(db(), person, now())
+    db().commit()
+    return redirect(url_for(".done"))
+
+
+def _continue(person: Respondent):
+    if person.status in END_PAGES:
+        return redirect(url_for(END_PAGES[person.status]))
+    return redirect(url_for(".page", section_id=person.page))
+
+
+@bp.get("/done")
+def done():
+    person = current_respondent()
+    if person is None or person.status != "complete":
+        return redirect(url_for(".welcome"))
+    return render_template("survey/done.html", receipt_code=session.get("receipt_code"))
+
+
+@bp.get("/screened-out")
+def screened_out():
+    return render_template("survey/screened_out.html")
+
+
+@bp.get("/declined")
+def declined():
+    return render_template("survey/declined.html")
+
+
+@bp.route("/resume", methods=["GET", "POST"])
+def resume():
+    form = forms.CodeForm()
+    if form.validate_on_submit():
+        return _resume_with(form.code.data)
+    return render_template("survey/resume.html", form=form), 200 if not form.errors else 422
+
+
+@bp.get("/resume/<code>")
+def resume_link(code: str):
+    return _resume_with(code)
+
+
+def _resume_with(code: str):
+    person = responses.by_code(db(), code, kind="resume")
+    if person is None:
+        flash("We could not find a response with that resume code. Please check it and try again.")
+        return redirect(url_for(".resume"))
+    session.clear()
+    session["respondent"] = person.public_id
+    session["resume_code"] = responses.format_code(normalize_code(code))
+    return _continue(person)
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def erase():
+    form = forms.ErasureForm()
+    if form.validate_on_submit():
+        person = responses.by_code(db(), form.code.data, kind="receipt")
+        if person is None:
+            form.code.errors.append("No response has this receipt code. Please check it and try again.")
+        else:
+            responses.erase(db(), person)
+            db().commit()
+            session.clear()
+            return render_template("survey/erased.html")
+    return render_template("survey/erase.html", form=form), 200 if not form.errors else 422
+
+
+@bp.app_context_processor
+def survey_title() -> dict:
+    return {"survey_title": instrument().title}

@@ -1,0 +1,187 @@
+"""The admin side: login and its rate limit, dashboard, tokens, preview, erasure, export."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pandas as pd
+import pytest
+
+from analysis import simulate
+from survey_app import responses
+from survey_app.admin import users
+from survey_app.storage import responses_frame
+
+PASSWORD = "correct horse battery"
+PAGES = ["/admin/", "/admin/tokens", "/admin/tokens.csv", "/admin/preview/", "/admin/respondents", "/admin/export"]
+
+
+@pytest.fixture
+def admin(app, client, csrf):
+    """The test client, logged in as an admin."""
+    with app.extensions["socialimp"].sessions.begin() as session:
+        users.create(session, "ada", PASSWORD)
+    response = client.post(
+        "/admin/login", data={"csrf_token": csrf(client, "/admin/login"), "username": "ada", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def seed(app, n: int, seed: int = 1) -> None:
+    survey = app.extensions["socialimp"]
+    with survey.sessions.begin() as session:
+        responses.store_simulated(session, survey.instrument, simulate(n, seed=seed), seed=seed)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_admin_page_needs_a_login(client, page):
+    response = client.get(page)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login?next=")
+
+
+def test_a_wrong_password_is_refused_and_guessing_is_rate_limited(app, client, csrf):
+    with app.extensions["socialimp"].sessions.begin() as session:
+        users.create(session, "ada", PASSWORD)
+    token = csrf(client, "/admin/login")
+    for _ in range(app.config["LOGIN_ATTEMPTS"]):
+        response = client.post("/admin/login", data={"csrf_token": token, "username": "ada", "password": "guess"})
+        assert response.status_code == 401 and "User name or password is wrong." in response.get_data(as_text=True)
+    response = client.post("/admin/login", data={"csrf_token": token, "username": "ada", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed logins for this name. Please wait 15 minutes" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_goes_back_to_the_page_asked_for_but_never_off_site(app, client, csrf):
+    with app.extensions["socialimp"].sessions.begin() as session:
+        users.create(session, "ada", PASSWORD)
+    data = {"csrf_token": csrf(client, "/admin/login"), "username": "ada", "password": PASSWORD}
+    assert client.post("/admin/login?next=/admin/tokens", data=data).headers["Location"] == "/admin/tokens"
+    data["csrf_token"] = csrf(client, "/admin/login")
+    assert client.post("/admin/login?next=//evil.example/", data=data).headers["Location"] == "/admin/"
+
+
+def test_admin_accounts_need_a_real_password_and_a_new_name(app):
+    with app.extensions["socialimp"].sessions.begin() as session:
+        with pytest.raises(ValueError, match="password for 'bob' must have at least 10 characters"):
+            users.create(session, "bob", "short")
+        users.create(session, "bob", PASSWORD)
+        with pytest.raises(ValueError, match="admin user 'bob' already exists"):
+            users.create(session, "bob", PASSWORD)
+        stored = session.scalar(users.select(users.AdminUser).where(users.AdminUser.username == "bob"))
+        assert PASSWORD not in stored.password_hash and stored.password_hash.startswith("scrypt:")
+
+
+def test_logout_ends_the_admin_session(admin, csrf):
+    admin.post("/admin/logout", data={"csrf_token": csrf(admin, "/admin/tokens")})
+    assert admin.get("/admin/").status_code == 302
+
+
+def test_dashboard_counts_drop_off_and_times_real_respondents(app, admin, ins):
+    from conftest import Taker
+
+    taker = Taker(app.test_client(), ins)  # a respondent in another browser, who leaves on the channels page
+    taker.page()
+    taker.page(url="/page/screening")
+    taker.client.get("/page/channels")
+    Taker(app.test_client(), ins).complete()
+    html = admin.get("/admin/").get_data(as_text=True)
+    assert re.search(r'<span class="value">2</span> started', html)
+    assert re.search(r'<span class="value">1</span> completed', html)
+    assert re.search(r"<td>How you communicate with this partner</td><td class=\"num\">2</td>"
+                     r"<td class=\"num\">1</td>", html)  # fmt: skip
+    assert 'aria-label="Minutes to complete: 0-5 1' in html
+    assert "Cronbach's alpha appears once 30 responses are complete (1 so far)" in html
+    assert "suspected bots" in html  # a complete survey in under a second is flagged, not dropped
+
+
+@pytest.mark.slow
+def test_simulated_respondents_are_marked_and_never_mixed_silently(app, admin, taker):
+    seed(app, 40)
+    html = admin.get("/admin/").get_data(as_text=True)
+    assert "Showing <strong>simulated respondents</strong>" in html  # nothing real yet
+    taker.complete()
+    html = admin.get("/admin/").get_data(as_text=True)
+    assert "Real respondents only; the database also holds 40 simulated respondents." in html
+    assert re.search(r'<span class="value">1</span> started', html)
+    html = admin.get("/admin/?data=all").get_data(as_text=True)
+    assert "40 of 41 are <strong>simulated</strong>" in html
+    response = admin.get("/admin/?data=bogus")
+    assert response.status_code == 400 and "data must be one of real, simulated, all, not &#39;bogus&#39;" in (
+        response.get_data(as_text=True)
+    )
+
+
+@pytest.mark.slow
+def test_dashboard_shows_alpha_and_item_charts_once_30_are_complete(app, admin, ins):
+    seed(app, 40)
+    html = admin.get("/admin/?data=simulated").get_data(as_text=True)
+    assert '<td>Long-term relationship</td><td>ltr_5</td><td class="num">40</td>' in html
+    alpha = re.search(
+        r"<td>Information exchange</td><td>inf_1</td>.*?<td class=\"num\">(0\.\d{3})</td></tr>", html, re.S
+    )
+    frame = responses_frame(app.config["DATABASE_URL"])
+    from analysis import reliability
+
+    expected = reliability(frame[ins.construct_items["inf"]], {"inf": ins.construct_items["inf"]})["alpha"].iloc[0]
+    assert float(alpha[1]) == pytest.approx(expected, abs=5e-4)
+    assert html.count('<svg class="chart"') == 1 + sum(i.type == "likert" for i in ins.items.values())
+    assert 'aria-label="inf_1: 1 ' in html
+
+
+def test_tokens_are_generated_and_downloaded_as_csv(admin, csrf):
+    response = admin.post("/admin/tokens", data={"csrf_token": csrf(admin, "/admin/tokens"), "count": "5"})
+    assert response.status_code == 302
+    html = admin.get("/admin/tokens").get_data(as_text=True)
+    assert "5 links, 0 used" in html
+    response = admin.post("/admin/tokens", data={"csrf_token": csrf(admin, "/admin/tokens"), "count": "0"})
+    assert response.status_code == 422 and "Please enter a number from 1 to 10000." in response.get_data(True)
+    csv = admin.get("/admin/tokens.csv")
+    assert csv.mimetype == "text/csv" and "attachment; filename=tokens_" in csv.headers["Content-Disposition"]
+    table = pd.read_csv(io.StringIO(csv.get_data(as_text=True)))
+    assert len(table) == 5 and table.link.str.startswith("http://localhost/t/").all()
+
+
+def test_preview_shows_every_page_and_stores_nothing(app, admin, ins):
+    for section in ins.sections:
+        html = admin.get(f"/admin/preview/{section.id}").get_data(as_text=True)
+        assert f"<h1>{section.title}</h1>" in html and "Preview: answers are not saved." in html
+        assert '<button type="submit" name="nav"' not in html
+    assert 'name="sig_email"' in admin.get("/admin/preview/signalling").get_data(as_text=True)  # routed items too
+    assert admin.get("/admin/preview/nope").status_code == 404
+    assert responses_frame(app.config["DATABASE_URL"]).empty
+
+
+def test_admin_erases_a_respondent_found_by_receipt_code(app, admin, ins, csrf):
+    from conftest import Taker
+
+    person = Taker(app.test_client(), ins)
+    person.complete()
+    receipt = re.search(r'id="receipt-code">([A-Z0-9-]+)<', person.client.get("/done").get_data(True))[1]
+    token = csrf(admin, "/admin/respondents")
+    html = admin.post("/admin/respondents", data={"csrf_token": token, "code": "AAAA-AAAA-AAAA"}).get_data(True)
+    assert "No respondent has this receipt code." in html
+    html = admin.post("/admin/respondents", data={"csrf_token": token, "code": receipt}).get_data(as_text=True)
+    public_id = responses_frame(app.config["DATABASE_URL"]).respondent_id[0]
+    assert "<h2>Found</h2>" in html and public_id in html
+    assert admin.post(f"/admin/respondents/{public_id}/delete").status_code == 400  # no CSRF token
+    response = admin.post(f"/admin/respondents/{public_id}/delete", data={"csrf_token": token})
+    assert response.status_code == 302 and responses_frame(app.config["DATABASE_URL"]).empty
+    response = admin.post(f"/admin/respondents/{public_id}/delete", data={"csrf_token": token})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["csv", "sav"])
+def test_export_page_downloads_data_and_codebook(app, admin, fmt, csrf):
+    seed(app, 5)
+    token = csrf(admin, "/admin/export")
+    response = admin.post("/admin/export", data={"csrf_token": token, "format": fmt, "data": "real"})
+    assert response.status_code == 302  # there is no real respondent yet
+    assert "There are no real respondents to export yet." in admin.get("/admin/export").get_data(as_text=True)
+    response = admin.post("/admin/export", data={"csrf_token": token, "format": fmt, "data": "simulated"})
+    assert response.mimetype == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
+    assert len(names) == 2 and names[0].endswith(f".{fmt}") and names[1].endswith("_codebook.csv")

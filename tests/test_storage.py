@@ -1,0 +1,220 @@
+"""Storage: connecting, migrations, the export frame, simulated respondents; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+import analysis
+import instrument
+from survey_app import create_app, responses, storage
+from survey_app.models import Base
+from survey_app.storage import META_COLUMNS, StorageError, responses_frame
+
+# --- A throwaway PostgreSQL server (Debian's postgresql package), on 127.0.0.1 only ---
+
+
+def _postgres_binary(name: str) -> str | None:
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else shutil.which(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """Start PostgreSQL in a temporary folder and yield its URL prefix; stopped and removed afterwards."""
+    initdb, pg_ctl = _postgres_binary("initdb"), _postgres_binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL server binaries not found: install Debian's postgresql package")
+    folder = tempfile.mkdtemp(prefix="socialimp-pg-")
+    # PostgreSQL refuses to run as root; the Debian package's postgres account runs it then.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        account = pwd.getpwnam("postgres")
+        os.chown(folder, account.pw_uid, account.pw_gid)
+    with socket.socket() as probe:  # a session fixture cannot use the function-scoped free_port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = os.path.join(folder, "data")
+    run = {"check": True, "capture_output": True, "timeout": 120}
+    subprocess.run([*as_user, initdb, "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8"], **run)
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off"
+    subprocess.run([*as_user, pg_ctl, "-D", data, "-o", options, "-l", f"{folder}/log", "-w", "start"], **run)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_user, pg_ctl, "-D", data, "-m", "immediate", "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres(postgres_server, request):
+    """A fresh database on the throwaway server for one test."""
+    name = "t_" + request.node.name.lower().translate(str.maketrans("[]-", "___"))[:50]
+    admin = storage.connect(f"{postgres_server}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{postgres_server}/{name}"
+
+
+@pytest.fixture
+def sqlite(tmp_path):
+    return f"sqlite:///{tmp_path / 'survey.db'}"
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.slow)]
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request):
+    """A migrated database's Engine, on each backend."""
+    engine = storage.connect(request.getfixturevalue(request.param))
+    storage.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def simulated(db, n=30, seed=3, **options) -> pd.DataFrame:
+    data = analysis.simulate(n, seed=seed, **options)
+    with storage.sessions(db).begin() as session:
+        responses.store_simulated(session, instrument.load(), data, seed=seed)
+    return data
+
+
+# --- Connecting and migrating ---
+
+
+def test_a_bad_url_gets_a_message_with_examples():
+    with pytest.raises(StorageError, match=r"database URL 'survey\.db' is not a URL; use sqlite:///path/to/survey\.db"):
+        storage.connect("survey.db")
+    with pytest.raises(StorageError, match="database URL 'mysql://x/y': only SQLite and PostgreSQL are supported"):
+        storage.connect("mysql://x/y")
+
+
+def test_postgres_urls_get_the_psycopg_driver():
+    assert storage.connect("postgresql://u@localhost/db").url.drivername == "postgresql+psycopg"
+    assert storage.connect("postgres://u@localhost/db").url.drivername == "postgresql+psycopg"
+
+
+def test_an_unreachable_database_is_one_clear_error(tmp_path):
+    (tmp_path / "folder.db").mkdir()
+    with pytest.raises(StorageError, match=r"cannot open database sqlite:///.*folder.db: unable to open database"):
+        storage.upgrade(f"sqlite:///{tmp_path / 'folder.db'}")
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite):
+    engine = storage.connect(sqlite)
+    storage.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_migrations_build_exactly_the_models_and_run_twice_harmlessly(db):
+    storage.upgrade(db)
+    engine = db
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    assert set(inspect(engine).get_table_names()) == {*Base.metadata.tables, "alembic_version"}
+
+
+# --- The export frame (survey contract) ---
+
+
+def test_the_frame_has_the_contract_columns_in_order(db, ins):
+    simulated(db, n=5)
+    frame = responses_frame(db)
+    pages = [f"page_s__{s.id}" for s in ins.sections]
+    assert list(frame.columns) == [*META_COLUMNS, *ins.variables, *pages]
+    assert META_COLUMNS[-2:] == ["seed", "honeypot"]
+    row = frame.iloc[0]
+    assert row.status == "complete" and bool(row.simulated) and row.access == "open"
+    assert row.instrument_hash == ins.short_hash and len(row.instrument_hash) == 12
+    assert row.started_at.endswith("+00:00") and row.completed_at > row.started_at
+    assert frame.duration_s.dtype == float and frame.seed.dtype == np.int64 and frame.honeypot.dtype == bool
+    assert frame.inf_1.dtype == np.int64 and isinstance(row.bld_open, str)
+    assert frame[pages].notna().all().all()
+
+
+def test_simulated_answers_round_trip_with_missing_codes(db, ins):
+    data = simulated(db, n=30, seed=5, missing=0.1)
+    frame = responses_frame(db)
+    numeric = [v for v in ins.variables if v not in ("firm_country", "bld_open")]
+    stored = frame[numeric].to_numpy()
+    original = data[numeric].to_numpy(dtype=float, na_value=np.nan)
+    answered = ~np.isnan(original)
+    assert (stored[answered] == original[answered]).all()
+    assert set(np.unique(stored[~answered])) <= {-1, -2}  # routed past, or skipped
+    hidden = (data["smu_email"] < 2).fillna(False)
+    assert (frame.loc[hidden.to_numpy(), "sig_email_reply"] == -1).all()
+    assert (frame["bld_open"] == data["bld_open"].fillna("")).all()
+    assert frame.simulated.all() and frame.respondent_id.is_unique
+
+
+def test_real_respondents_can_be_read_without_the_simulated_ones(db, ins):
+    simulated(db, n=3)
+    with storage.sessions(db).begin() as session:
+        person, _ = responses.start(session, ins, access="open", started_at=storage.now())
+        responses.save(session, person, {"consent": 1, "scr_b2b": 1})
+    real = responses_frame(db, include_simulated=False)
+    assert len(responses_frame(db)) == 4 and len(real) == 1
+    row = real.iloc[0]
+    assert (row.status, row.consent, row.scr_role, row.inf_1, row.bld_open) == ("partial", 1, -4, -4, "")
+
+
+def test_an_empty_database_gives_an_empty_frame_with_every_column(db, ins):
+    frame = responses_frame(db)
+    assert frame.empty and len(frame.columns) == len(META_COLUMNS) + len(ins.variables) + len(ins.sections)
+
+
+def test_saving_again_overwrites_and_erasing_removes_everything(db, ins):
+    with storage.sessions(db).begin() as session:
+        person, _ = responses.start(session, ins, access="open", started_at=storage.now())
+        responses.save(session, person, {"consent": 1, "bld_open": "first"})
+        responses.save(session, person, {"bld_open": "second", "scr_b2b": 0})
+        assert responses.answers_of(session, person) == {"consent": 1, "bld_open": "second", "scr_b2b": 0}
+        responses.page_shown(session, person, "welcome", storage.now())
+        responses.erase(session, person)
+    with db.connect() as connection:
+        for table in ("respondents", "answers", "page_timings"):
+            assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+
+
+def test_codes_are_found_whatever_their_spelling(db, ins):
+    with storage.sessions(db).begin() as session:
+        person, code = responses.start(session, ins, access="open", started_at=storage.now())
+        assert responses.by_code(session, code.lower().replace("-", " "), kind="resume") is person
+        with pytest.raises(ValueError, match="kind must be 'resume' or 'receipt', not 'other'"):
+            responses.by_code(session, code, kind="other")
+
+
+# --- The whole flow on PostgreSQL ---
+
+
+@pytest.mark.slow
+def test_the_survey_runs_on_postgresql(postgres, tmp_path, ins):
+    from conftest import Taker
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": postgres, "INSTANCE_PATH": str(tmp_path)})
+    first, second = Taker(app.test_client(), ins), Taker(app.test_client(), ins)
+    assert first.complete({"bld_open": "<b>verbatim</b>", "fin_2": "-3"}).headers["Location"] == "/done"
+    second.page()
+    second.page({"scr_b2b": "0"}, url="/page/screening")
+    app.extensions["socialimp"].engine.dispose()
+    frame = responses_frame(postgres)
+    assert list(frame.status) == ["complete", "screened_out"]
+    assert frame.bld_open[0] == "<b>verbatim</b>" and frame.fin_2[0] == -3 and frame.inf_1[1] == -1

@@ -1,0 +1,89 @@
+"""`socialimp seed`, `admin create`, `export` and `serve` (development server and gunicorn)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pandas as pd
+import pytest
+
+from survey_app.storage import responses_frame
+
+
+def test_seed_stores_simulated_respondents_marked_as_such(app, runner):
+    code, out, _ = runner("seed", "--n", "25", "--seed", "4")
+    assert code == 0 and out.startswith("stored 25 simulated respondents (marked simulated) in sqlite:///")
+    frame = responses_frame(app.config["DATABASE_URL"])
+    assert len(frame) == 25 and frame.simulated.all() and (frame.status == "complete").all()
+    assert runner("seed", "--n", "25", "--seed", "4")[0] == 0
+    again = responses_frame(app.config["DATABASE_URL"])
+    assert (again.iloc[25:, 11:-11].to_numpy() == frame.iloc[:, 11:-11].to_numpy()).all()  # same seed, same answers
+
+
+def test_admin_create_takes_or_asks_for_the_password(app, runner, client, monkeypatch):
+    code, out, _ = runner("admin", "create", "ada", "--password", "correct horse battery")
+    assert code == 0 and out == "created admin 'ada'; log in at /admin/\n"
+    code, _, err = runner("admin", "create", "ada", "--password", "correct horse battery")
+    assert code == 2 and err == "socialimp admin: error: admin user 'ada' already exists; choose another name\n"
+    answers = iter(["a long passphrase", "a different one!"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    code, _, err = runner("admin", "create", "bob")
+    assert code == 2 and "the two passwords differ; nothing was created" in err
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "a long passphrase")
+    assert runner("admin", "create", "bob")[0] == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_export_writes_data_and_codebook(app, runner, tmp_path, fmt):
+    code, _, err = runner("export", "--out", str(tmp_path / f"empty.{fmt}"))
+    assert code == 2 and "socialimp export: error: no respondents in sqlite:///" in err
+    runner("seed", "--n", "10", "--seed", "1")
+    code, out, _ = runner("export", "--format", fmt, "--out", str(tmp_path / f"data.{fmt}"))
+    assert code == 0 and out.startswith("wrote 10 respondents (0 real, 10 simulated) to ")
+    assert (tmp_path / "data_codebook.csv").exists()
+    read = pd.read_csv if fmt == "csv" else pd.read_parquet
+    data = read(tmp_path / f"data.{fmt}")
+    assert len(data) == 10 and list(data.columns[:2]) == ["respondent_id", "status"]
+    code, _, err = runner("export", "--data", "real", "--out", str(tmp_path / f"real.{fmt}"))
+    assert code == 2 and "no real respondents in" in err
+
+
+def _wait_for(url: str, process: subprocess.Popen, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}: {process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"server did not answer {url} within {seconds} s")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_on_the_port_given(tmp_path, workers, free_port):
+    port = free_port
+    database = f"sqlite:///{tmp_path / 'served.db'}"
+    env = {**os.environ, "SOCIALIMP_INSTANCE": str(tmp_path / "instance")}
+    command = [sys.executable, "-m", "survey_app.cli", "serve", "--port", str(port), "--db", database,
+               "--workers", str(workers)]  # fmt: skip
+    # A session of its own, so stopping the server also stops gunicorn's workers.
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)  # fmt: skip
+    try:
+        html = _wait_for(f"http://127.0.0.1:{port}/", process)
+        assert "I have read the information above" in html
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+    assert f"Survey:  http://127.0.0.1:{port}/" in out
+    assert (tmp_path / "instance" / "secret_key").exists() and (tmp_path / "served.db").exists()
+    if workers > 1:
+        assert "Booting worker" in out
