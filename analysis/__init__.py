@@ -14,6 +14,8 @@ from .compare import compare
 from .errors import ConvergenceWarning, DataError, ImproperSolutionWarning, ModelError
 from .fit import ESTIMATORS, fit
 from .indices import INDICES as FIT_INDICES
+from .invariance import invariance
+from .load import load
 from .population import Population, population
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability
@@ -37,6 +39,8 @@ __all__ = [
     "fit",
     "full_collinearity",
     "harman",
+    "invariance",
+    "load",
     "population",
     "reliability",
     "rmsea_power",

@@ -1,14 +1,19 @@
-"""`socialimp simulate`, `socialimp fit` and `socialimp demo`: simulated respondents and their analysis."""
+"""`socialimp simulate`, `fit`, `invariance` and `demo`: simulated respondents and their analysis."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 import instrument as instrument_pkg
 from instrument import codebook
 
 from .fit import ESTIMATORS, MISSING, fit
+from .invariance import STEPS, invariance
+from .load import load
+from .multigroup import GROUP_EQUAL
 from .results import FitResult
 from .simulate import MECHANISMS, simulate
 
@@ -31,33 +36,79 @@ def register(commands: argparse._SubParsersAction) -> None:
     _register_fit(commands)
 
 
+SIMULATED = {"exclude": False, "include": True}
+"""``--simulated`` -> `analysis.load`'s include_simulated (unset: refuse a source mixing both)."""
+
+
+def add_data_arguments(command: argparse.ArgumentParser) -> None:
+    """The data source of an analysis command: a file or a survey database, and which respondents."""
+    command.add_argument("data", help="data file (CSV, XLSX, SAV, DTA, Parquet) or survey database URL")
+    command.add_argument(
+        "--simulated",
+        choices=list(SIMULATED),
+        help="leave out or keep respondents stored by `socialimp seed` (needed when both are there)",
+    )
+    command.add_argument("--instrument", type=Path, help="instrument YAML (default: the bundled one)")  # fmt: skip
+
+
+def read_data(args: argparse.Namespace) -> tuple[pd.DataFrame, instrument_pkg.Instrument]:
+    """The frame and instrument `add_data_arguments` asked for, read by `analysis.load`."""
+    ins = instrument_pkg.load(args.instrument)
+    return load(args.data, instrument=ins, include_simulated=SIMULATED.get(args.simulated)), ins
+
+
 def _register_fit(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser("fit", help="fit the Social IMP model (or yours) to survey data, as lavaan")
-    command.add_argument("data", type=Path, help="data file (CSV) with one row per respondent")
+    add_data_arguments(command)
     command.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's model)")
     command.add_argument("--estimator", choices=ESTIMATORS, default="ML", help="MLR: robust SEs and scaled test")
     command.add_argument("--missing", choices=MISSING, default="listwise", help="fiml (= ml): full-information ML")
+    command.add_argument("--group", help="column splitting the rows into groups fitted jointly (multi-group)")
+    command.add_argument("--group-equal", nargs="+", default=[], choices=GROUP_EQUAL, metavar="CLASS",
+                         help="with --group: parameter classes held equal across groups")  # fmt: skip
     command.add_argument("--bootstrap", type=int, default=0, metavar="B", help="bootstrap draws for SEs and CIs")
     command.add_argument("--seed", type=int, help="seed for reproducible bootstrap draws")
     command.add_argument("--n-jobs", type=int, help="processes for the bootstrap (default: all cores)")
     command.add_argument("--out", type=Path, help="folder for estimates, fit indices, reliability and hypotheses")
     command.set_defaults(run=run_fit)
+    steps = commands.add_parser("invariance", help="configural, metric and scalar invariance across groups")
+    add_data_arguments(steps)
+    steps.add_argument("--group", required=True, help="the grouping column")
+    steps.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's CFA)")
+    steps.add_argument("--steps", nargs="+", choices=list(STEPS), default=["configural", "metric", "scalar"])
+    steps.add_argument("--out", type=Path, help="CSV file for the table")
+    steps.set_defaults(run=run_invariance)
 
 
 def run_fit(args: argparse.Namespace) -> int:
+    data, ins = read_data(args)
     model = args.model.read_text(encoding="utf-8") if args.model else None
     result = fit(
-        args.data,
+        data,
         model,
         estimator=args.estimator,
         missing=args.missing,
+        group=args.group,
+        group_equal=tuple(args.group_equal),
         bootstrap=args.bootstrap,
         seed=args.seed,
         n_jobs=args.n_jobs,
+        instrument=ins,
     )
     print(result.summary())
     if args.out:
         print(f"\nwrote {', '.join(write_result(result, args.out))} to {args.out}/")
+    return 0
+
+
+def run_invariance(args: argparse.Namespace) -> int:
+    data, ins = read_data(args)
+    model = args.model.read_text(encoding="utf-8") if args.model else None
+    table = invariance(data, model, args.group, steps=tuple(args.steps), instrument=ins)
+    print(table.round(3).to_string())
+    if args.out:
+        table.to_csv(args.out)
+        print(f"\nwrote {args.out}")
     return 0
 
 

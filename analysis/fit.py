@@ -18,6 +18,7 @@ from . import engine, fiml, robust, syntax
 from .data import numeric, reverse_code
 from .errors import DataError, ImproperSolutionWarning, ModelError
 from .indices import fit_indices
+from .load import load
 from .results import FitResult
 from .syntax import DEFINE
 
@@ -33,6 +34,8 @@ def fit(
     *,
     estimator: str = "ML",
     missing: str = "listwise",
+    group: str | None = None,
+    group_equal: tuple[str, ...] | str = (),
     bootstrap: int = 0,
     seed: int | None = None,
     n_jobs: int | None = None,
@@ -42,8 +45,10 @@ def fit(
 
     Parameters
     ----------
-    data : DataFrame or path
-        One row per respondent; a path is read as CSV.
+    data : DataFrame, path or database URL
+        One row per respondent: a frame, a data file or a survey database, read by `analysis.load`
+        (the instrument's missing-value codes become NaN; a source mixing real and simulated
+        respondents is refused: choose with ``analysis.load(source, include_simulated=...)``).
     model : str, optional
         lavaan model syntax (``=~ ~ ~~ :=``, labels ``a*x``, fixed values ``1*x``). None: the
         instrument's Social IMP model (measurement, structural paths, indirect effects). As in
@@ -64,6 +69,14 @@ def fit(
         EM covariances (semTools on a FIML fit, ``htmt(missing = "ml")``); alpha and the item
         statistics use the rows complete on each scale's items (``psych::alpha(use = "complete.obs")``).
         See `analysis.fiml`. Not combined with "MLR" or `bootstrap`.
+    group : str, optional
+        A column whose values split the rows into groups fitted jointly, as lavaan's
+        ``sem(..., group = )``: per-group estimates (column ``group``), joint fit indices, and
+        reliability and validity tables per group; see `analysis.multigroup.fit_groups`. ML on
+        complete rows only.
+    group_equal : tuple of str, or str
+        With `group`: parameter classes held equal across groups (lavaan's ``group.equal``),
+        e.g. ``("loadings", "intercepts")``; see `analysis.multigroup.GROUP_EQUAL`.
     bootstrap : int
         Number of nonparametric bootstrap draws (0: none). With draws, ``se`` is the SD of the
         draws and ``ci_lower, ci_upper`` are percentile intervals, for free and defined (``:=``)
@@ -103,12 +116,20 @@ def fit(
             "data (FIML-corrected scaled test and indices) are not implemented; use estimator='MLR' with "
             "missing='listwise', or ML with missing='fiml'"
         )
+    if group_equal and group is None:
+        raise ValueError("group_equal needs group=: name the column that splits the rows into groups")
     ins = instrument or instrument_pkg.load()
     text = model if model is not None else ins.to_lavaan()
+    if group is not None:
+        # Imported here: multigroup builds on this module's helpers.
+        from .multigroup import fit_groups
+
+        return fit_groups(data, syntax.parse(text), group, group_equal, model=text, instrument=ins,
+                          estimator=estimator, missing=missing, bootstrap=bootstrap)  # fmt: skip
     table = lavaan_defaults(syntax.parse(text))
     _check_supported(table)
     observed = syntax.variables(table)["observed"]
-    data = _as_frame(data)
+    data = _as_frame(data, ins)
     sample, dropped = (_fiml_sample if missing == "fiml" else _analysis_sample)(data, observed, table)
     recoded = [item for item in ins.reverse_keyed if item in observed]
     if recoded:
@@ -185,13 +206,9 @@ def _fit_fiml(
     return run.est, estimates, run.fit_indices()
 
 
-def _as_frame(data) -> pd.DataFrame:
-    if isinstance(data, str | Path):
-        try:
-            return pd.read_csv(data)
-        except OSError as exc:
-            raise DataError(f"cannot read data file {data}: {exc.strerror}") from None
-    return data
+def _as_frame(data, ins: instrument_pkg.Instrument | None) -> pd.DataFrame:
+    """The data as `analysis.load` reads it: files and database URLs read, missing-value codes as NaN."""
+    return load(data, instrument=ins)
 
 
 def lavaan_defaults(table: pd.DataFrame) -> pd.DataFrame:

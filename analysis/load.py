@@ -50,7 +50,8 @@ def load(
         Whose codebook gives the columns, scales and missing-value codes; default the bundled one.
     include_simulated : bool, optional
         True keeps simulated respondents, False drops them. None (the default) keeps whatever the
-        source holds, but refuses a source holding both real and simulated respondents.
+        source holds, but refuses a source holding both real and simulated respondents, unless
+        the source is a frame `load` returned before (its choice is kept in ``attrs``).
 
     Returns
     -------
@@ -58,9 +59,10 @@ def load(
         The source's columns, with answers to numeric items as ``Int64`` (the instrument's
         missing codes, SPSS user-missing values and Stata's ``.a``-``.d`` as NA), open text and
         metadata text as ``string`` (empty answers NA), flags such as ``simulated`` as bool.
-        ``attrs``: ``source``; ``instrument_version`` and ``instrument_hash`` as recorded in the
-        data (comma-separated if several; None if not recorded); ``n_real`` and ``n_simulated``
-        in the source before any were dropped (None without a ``simulated`` column).
+        ``attrs``: ``source``; ``include_simulated`` as chosen; ``instrument_version`` and
+        ``instrument_hash`` as recorded in the data (comma-separated if several; None if not
+        recorded); ``n_real`` and ``n_simulated`` in the source before any were dropped (None
+        without a ``simulated`` column).
 
     Examples
     --------
@@ -73,6 +75,8 @@ def load(
     ins = instrument or instrument_pkg.load()
     if include_simulated not in (None, True, False):
         raise ValueError(f"include_simulated must be True, False or None, not {include_simulated!r}")
+    if include_simulated is None and isinstance(source, pd.DataFrame):
+        include_simulated = source.attrs.get("include_simulated")  # a frame loaded before keeps its choice
     frame, name = _read(source, ins)
     frame, counts = _select_simulated(frame, include_simulated, name)
     frame = _typed(frame, ins, name)
@@ -81,6 +85,7 @@ def load(
         raise DataError(f"{name}: respondent_id '{duplicate}' occurs more than once; one row per respondent expected")
     frame.attrs = {
         "source": name,
+        "include_simulated": include_simulated,
         "instrument_version": _recorded(frame, "instrument_version"),
         "instrument_hash": _recorded(frame, "instrument_hash"),
         **counts,
@@ -119,6 +124,7 @@ def _read_database(url: str, ins: instrument_pkg.Instrument) -> tuple[pd.DataFra
     # Imported here so that `import analysis` never imports the web survey's packages.
     from sqlalchemy.engine import make_url
 
+    from survey_app.export import with_quality
     from survey_app.storage import StorageError, responses_frame
 
     parsed = make_url(url)
@@ -127,9 +133,11 @@ def _read_database(url: str, ins: instrument_pkg.Instrument) -> tuple[pd.DataFra
     if on_disk and not Path(parsed.database).is_file():  # connecting would create an empty database there
         raise DataError(f"database file {parsed.database} does not exist (from {name})")
     try:
-        return responses_frame(url, include_simulated=True, instrument=ins), name
+        frame = responses_frame(url, include_simulated=True, instrument=ins)
     except StorageError as exc:
         raise DataError(str(exc)) from None
+    # The careless-responding flags, as every export carries them: a database reads like its export.
+    return with_quality(frame, ins), name
 
 
 def _read_csv(path: Path, ins: instrument_pkg.Instrument) -> pd.DataFrame:
@@ -185,8 +193,9 @@ def _select_simulated(frame: pd.DataFrame, include_simulated: bool | None, name:
     counts = {"n_real": int((~simulated).sum()), "n_simulated": int(simulated.sum())}
     if include_simulated is None and counts["n_real"] and counts["n_simulated"]:
         raise DataError(
-            f"{name} holds {counts['n_real']} real and {counts['n_simulated']} simulated respondents; pass "
-            "include_simulated=False to analyse the real ones only, or include_simulated=True to analyse both"
+            f"{name} holds {counts['n_real']} real and {counts['n_simulated']} simulated respondents; read it with "
+            "analysis.load(source, include_simulated=False) to analyse the real ones only, or "
+            "include_simulated=True to analyse both"
         )
     if include_simulated is False:
         frame = frame[~simulated.to_numpy()].reset_index(drop=True)

@@ -138,7 +138,7 @@ def prepare(
     _check_model(table)
     table = lavaan_defaults(table)
     observed = syntax.variables(table)["observed"]
-    sample, labels, dropped = _group_sample(_as_frame(data), observed, table, group)
+    sample, labels, dropped = _group_sample(_as_frame(data, instrument), observed, table, group)
     recoded = [] if instrument is None else [item for item in instrument.reverse_keyed if item in observed]
     if recoded:
         codes = instrument.scale_of(recoded[0]).codes

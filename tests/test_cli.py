@@ -46,38 +46,32 @@ def test_demo_writes_its_files_and_prints_fit_reliability_and_hypotheses(tmp_pat
     )  # fmt: skip
 
 
+HS_DATA = str(Path(__file__).parent / "data" / "hs1939.csv")
+HS_MODEL = str(Path(__file__).parent / "data" / "hs.lavaan")
+
+
 def test_fit_command_on_a_data_file_with_a_model_file(tmp_path, capsys):
-    model = tmp_path / "hs.lavaan"
-    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n")
-    data = Path(__file__).parent / "data" / "hs1939.csv"
-    assert main(["fit", str(data), "--model", str(model), "--out", str(tmp_path / "out")]) == 0
+    assert main(["fit", HS_DATA, "--model", HS_MODEL, "--out", str(tmp_path / "out")]) == 0
     assert "85.306" in capsys.readouterr().out
     estimates = pd.read_csv(tmp_path / "out" / "estimates.csv")
     assert len(estimates) == 24 and list(estimates.columns[:3]) == ["lhs", "op", "rhs"]
 
 
-def test_fit_command_with_bootstrap(tmp_path, capsys):
-    model = tmp_path / "hs.lavaan"
-    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n")
-    data = Path(__file__).parent / "data" / "hs1939.csv"
-    args = ["fit", str(data), "--model", str(model), "--bootstrap", "20", "--seed", "1", "--n-jobs", "1"]
+def test_fit_command_with_bootstrap(capsys):
+    args = ["fit", HS_DATA, "--model", HS_MODEL, "--bootstrap", "20", "--seed", "1", "--n-jobs", "1"]
     assert main(args) == 0
     assert "bootstrap, 20 draws (0 failed)" in capsys.readouterr().out
 
 
-def test_fit_command_with_mlr(tmp_path, capsys):
-    model = tmp_path / "hs.lavaan"
-    model.write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n")
-    data = Path(__file__).parent / "data" / "hs1939.csv"
-    assert main(["fit", str(data), "--model", str(model), "--estimator", "MLR"]) == 0
+def test_fit_command_with_mlr(capsys):
+    assert main(["fit", HS_DATA, "--model", HS_MODEL, "--estimator", "MLR"]) == 0
     assert "Scaled chi-square (Yuan-Bentler)        87.132" in capsys.readouterr().out
 
 
 def test_fit_command_reports_model_errors_in_one_clear_message(tmp_path, capsys):
     model = tmp_path / "bad.lavaan"
     model.write_text("visual =~ x1 + x2 + x99\n")
-    data = Path(__file__).parent / "data" / "hs1939.csv"
-    assert main(["fit", str(data), "--model", str(model)]) == 2
+    assert main(["fit", HS_DATA, "--model", str(model)]) == 2
     assert capsys.readouterr().err == "socialimp fit: error: column 'x99' (model line 1) is not in the data\n"
 
 
@@ -89,3 +83,35 @@ def test_user_errors_exit_2_with_one_line(tmp_path, capsys):
     assert err.startswith("socialimp instrument: error: instrument file") and "Traceback" not in err
     assert main(["simulate", "--n", "0", "--out", str(tmp_path / "x.csv")]) == 2
     assert "n must be a positive whole number" in capsys.readouterr().err
+
+
+def test_fit_command_with_groups(capsys):
+    assert main(["fit", HS_DATA, "--model", HS_MODEL, "--group", "school", "--group-equal", "loadings"]) == 0
+    printed = capsys.readouterr().out
+    assert "Group 1 school = Pasteur: n = 156" in printed and "124.044" in printed  # lavaan's metric chi-square
+
+
+def test_invariance_command(tmp_path, capsys):
+    out = tmp_path / "invariance.csv"
+    assert main(["invariance", HS_DATA, "--model", HS_MODEL, "--group", "school", "--out", str(out)]) == 0
+    assert "not invariant" in capsys.readouterr().out
+    assert list(pd.read_csv(out, index_col=0).index) == ["configural", "metric", "scalar"]
+
+
+def test_fit_command_reads_a_survey_database_and_chooses_respondents(tmp_path, capsys, ins):
+    import analysis
+    from survey_app import responses, storage
+
+    url = f"sqlite:///{tmp_path / 'survey.db'}"
+    storage.upgrade(url)
+    engine = storage.connect(url)
+    with storage.sessions(engine).begin() as session:
+        responses.store_simulated(session, ins, analysis.simulate(300, seed=1, instrument=ins), seed=1)
+        responses.start(session, ins, access="open", started_at=storage.now())
+    engine.dispose()
+    model = tmp_path / "inf.lavaan"
+    model.write_text("inf =~ " + " + ".join(ins.construct_items["inf"]))
+    assert main(["fit", url, "--model", str(model)]) == 2
+    assert "holds 1 real and 300 simulated respondents" in capsys.readouterr().err
+    assert main(["fit", url, "--model", str(model), "--simulated", "include"]) == 0
+    assert "Rows dropped (listwise)                      1" in capsys.readouterr().out  # the real one answered nothing

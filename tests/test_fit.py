@@ -177,3 +177,35 @@ def test_heywood_case_is_reported_loudly():
         result = analysis.fit(data, "f =~ a + b + c")
     assert any("Heywood" in note for note in result.warnings)
     assert "Heywood" in result.summary()
+
+
+def test_any_source_analysis_load_reads(tmp_path, hs):
+    hs.to_excel(tmp_path / "hs.xlsx", index=False)
+    hs.to_csv(tmp_path / "hs.csv", index=False)
+    expected = analysis.fit(hs, HS_MODEL).estimates
+    for source in (tmp_path / "hs.csv", str(tmp_path / "hs.xlsx")):
+        pd.testing.assert_frame_equal(analysis.fit(source, HS_MODEL).estimates, expected)
+
+
+def test_survey_database_and_missing_codes(tmp_path, ins):
+    from survey_app import responses, storage
+
+    url = f"sqlite:///{tmp_path / 'survey.db'}"
+    storage.upgrade(url)
+    engine = storage.connect(url)
+    with storage.sessions(engine).begin() as session:
+        responses.store_simulated(session, ins, analysis.simulate(200, seed=4, instrument=ins, missing=0.05), seed=4)
+    engine.dispose()
+    frame = storage.responses_frame(url, instrument=ins)  # missing answers as the codes -1 .. -4
+    assert (frame[ins.construct_items["inf"]] < 0).any().any()
+    model = "inf =~ " + " + ".join(ins.construct_items["inf"])
+    from_url, from_frame = analysis.fit(url, model), analysis.fit(frame, model)
+    pd.testing.assert_frame_equal(from_url.estimates, from_frame.estimates)
+    complete = frame[ins.construct_items["inf"]].ge(0).all(axis=1)
+    assert (from_url.n, from_url.dropped) == (complete.sum(), (~complete).sum())  # codes are missing, not answers
+
+
+def test_a_source_mixing_real_and_simulated_is_refused(tmp_path, ins):
+    data = analysis.simulate(50, seed=1, instrument=ins).assign(simulated=[True] * 10 + [False] * 40)
+    with pytest.raises(analysis.DataError, match=r"holds 40 real and 10 simulated respondents; read it with analysis"):
+        analysis.fit(data)

@@ -55,6 +55,7 @@ def test_columns_are_typed(from_parquet, ins):
 def test_attrs_record_source_version_and_simulated_counts(from_parquet, files, ins):
     assert from_parquet.attrs == {
         "source": str(files["parquet"]),
+        "include_simulated": None,
         "instrument_version": ins.version,
         "instrument_hash": ins.short_hash,
         "n_real": 120,
@@ -93,8 +94,8 @@ class TestSimulatedRows:
     def test_mixed_real_and_simulated_is_refused(self, mixed, ins):
         with pytest.raises(
             analysis.DataError,
-            match="the data frame holds 90 real and 30 simulated respondents; pass include_simulated=False to "
-            "analyse the real ones only, or include_simulated=True",
+            match=r"the data frame holds 90 real and 30 simulated respondents; read it with analysis.load\(source, "
+            r"include_simulated=False\) to analyse the real ones only, or include_simulated=True",
         ):
             load(mixed, instrument=ins)
 
@@ -106,6 +107,12 @@ class TestSimulatedRows:
     def test_include_simulated_true_keeps_both(self, mixed, ins):
         loaded = load(mixed, instrument=ins, include_simulated=True)
         assert len(loaded) == 120 and loaded["simulated"].sum() == 30
+
+    def test_a_loaded_frame_keeps_its_choice(self, mixed, ins):
+        loaded = load(mixed, instrument=ins, include_simulated=True)
+        assert len(load(loaded, instrument=ins)) == 120  # analysis.fit loads its data again: no second refusal
+        with pytest.raises(analysis.DataError, match="holds 90 real and 30 simulated"):
+            load(loaded.copy().pipe(lambda f: setattr(f, "attrs", {}) or f), instrument=ins)
 
     def test_all_simulated_loads_without_asking(self, survey_frame, ins):
         survey_frame["simulated"] = True
@@ -136,6 +143,21 @@ def test_database_url(tmp_path, ins):
     assert len(loaded) == 1 and loaded["status"][0] == "partial"
     assert loaded[answer_columns(ins)].isna().all().all()  # nothing answered yet: every code is NA
     assert loaded.attrs["source"] == url
+
+
+def test_a_database_reads_like_its_export(tmp_path, ins):
+    from survey_app import responses, storage
+
+    url = f"sqlite:///{tmp_path / 'survey.db'}"
+    storage.upgrade(url)
+    engine = storage.connect(url)
+    with storage.sessions(engine).begin() as session:
+        responses.store_simulated(session, ins, analysis.simulate(40, seed=3, instrument=ins, careless=0.1), seed=3)
+    engine.dispose()
+    exported = export.write(storage.responses_frame(url, instrument=ins), tmp_path / "responses.csv", instrument=ins)
+    from_db, from_file = load(url, instrument=ins), load(exported[0], instrument=ins)
+    assert "qc_flagged" in from_db.columns and from_db["qc_flagged"].any()  # the careless respondents
+    pd.testing.assert_frame_equal(from_db, from_file, check_dtype=False)
 
 
 @pytest.mark.slow  # a fresh interpreter importing analysis: several seconds

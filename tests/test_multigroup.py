@@ -26,7 +26,7 @@ PATHS_MODEL = HS_MODEL + "textual ~ visual\nspeed ~ visual\nx1 ~~ r*x1\n"
 
 
 def fit_hs(model: str = HS_MODEL, group_equal=(), data: pd.DataFrame = HS) -> analysis.FitResult:
-    return fit_groups(data, syntax.parse(model), "school", group_equal, model=model)
+    return analysis.fit(data, model, group="school", group_equal=group_equal)
 
 
 def key(frame: pd.DataFrame) -> pd.Series:
@@ -230,11 +230,14 @@ def test_reverse_keyed_items_of_the_instrument_are_recoded(ins):
     ],
 )  # fmt: skip
 def test_bad_input_gets_a_clear_error(change, model, options, error, message):
-    options = {"group": "school", **options}
-    group, group_equal = options.pop("group"), options.pop("group_equal", ())
     with pytest.raises(error) as caught:
-        fit_groups(change(HS), syntax.parse(model), group, group_equal, model=model, **options)
+        analysis.fit(change(HS), model, **{"group": "school", **options})
     assert message in str(caught.value)
+
+
+def test_group_equal_needs_a_group():
+    with pytest.raises(ValueError, match="group_equal needs group=: name the column that splits the rows"):
+        analysis.fit(HS, HS_MODEL, group_equal=("loadings",))
 
 
 def test_heywood_case_in_one_group_is_reported_with_the_group():
