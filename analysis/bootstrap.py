@@ -95,7 +95,7 @@ def _jobs(n_jobs) -> int:
 def _refit(job: tuple, seeds: list[np.random.SeedSequence]) -> list[np.ndarray | None]:
     """Fit one process's share of the draws; None for a draw that failed."""
     syntax, values, start, hessian = job
-    model = engine._build(syntax)
+    model = engine.build(syntax)
     frame = pd.DataFrame(values, columns=list(model.vars["observed"]))
     rows = []
     with engine._quiet_semopy(), threadpool_limits(limits=1, user_api="blas"):

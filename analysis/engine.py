@@ -9,6 +9,7 @@ stops early (loadings off by ~1e-3), so we minimise the same function with BFGS 
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from scipy.optimize import minimize
 from .errors import ConvergenceWarning, ModelError
 
 MATRICES = ("beta", "lambda", "psi", "theta")
+START_LINE = re.compile(r"^# start (\S+) (\S+)$", re.MULTILINE)
 GRADIENT_TOLERANCE = 1e-6  # on the ML discrepancy; BFGS aims at 1e-9 and may stop short on round-off
 
 
@@ -118,7 +120,7 @@ def estimate(syntax: str, data: pd.DataFrame, cov: pd.DataFrame | None = None) -
     >>> est = estimate("f =~ x1 + x2 + x3", data)  # doctest: +SKIP
     >>> est.n, est.converged  # doctest: +SKIP
     """
-    model = _build(syntax)
+    model = build(syntax)
     observed = list(model.vars["observed"])
     moments, npar = len(observed) * (len(observed) + 1) // 2, sum(p.active for p in model.parameters.values())
     if npar > moments:
@@ -168,7 +170,7 @@ def check_convergence(result, gradient: float) -> bool:
 
 def observed_order(syntax: str) -> list[str]:
     """The observed variables of `syntax` in semopy's order, that of its model matrices."""
-    return list(_build(syntax).vars["observed"])
+    return list(build(syntax).vars["observed"])
 
 
 def ml_gradient(model: semopy.Model, x: np.ndarray) -> np.ndarray:
@@ -228,12 +230,36 @@ def jacobian(function, x: np.ndarray, count: int | None = None, step: float = 1e
     return np.column_stack(columns) if columns else np.zeros((len(function(x)), 0))
 
 
-def _build(syntax: str) -> semopy.Model:
+def build(syntax: str) -> semopy.Model:
+    """The semopy model of `syntax`, with the start values of its ``# start <label> <value>`` lines.
+
+    Those lines (written by `analysis.fit._semopy_syntax` for lavaan's ``start()``) are comments to
+    semopy; its own ``START`` operation stores the value unconverted, so we set it ourselves.
+    """
     try:
         with _quiet_semopy():
-            return semopy.Model(syntax)
+            model = semopy.Model(syntax)
     except Exception as exc:  # semopy raises bare Exceptions and KeyErrors for model problems
         raise ModelError(f"semopy cannot build the model: {exc}") from None
+    for label, value in START_LINE.findall(syntax):
+        model.parameters[label].start = float(value)  # kept by semopy's load(), which fills only unset starts
+    _start_unmarked_loadings(model)
+    return model
+
+
+def _start_unmarked_loadings(model: semopy.Model) -> None:
+    """Start at 1 the loadings of factors without a marker (``NA*`` first loading, variance fixed instead).
+
+    semopy starts a loading by regressing the item on the factor's marker; with none, its search for
+    one never ends (semopy 2.3). Like lavaan's "simple" start values, 1 is near the optimum of
+    standardized-ish survey items, and BFGS goes on from there.
+    """
+    unmarked = {latent for latent in model.vars["latent"] if model.first_manifs[latent] is None}
+    columns = model.names_lambda[1]
+    for parameter in model.parameters.values():
+        place = parameter.locations[0]
+        if place.matrix is model.mx_lambda and columns[place.indices[1]] in unmarked and parameter.start is None:
+            parameter.start = 1.0
 
 
 @contextmanager

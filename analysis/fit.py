@@ -250,8 +250,6 @@ def _check_supported(table: pd.DataFrame) -> None:
                 f"line {row.line}: intercepts ({row.lhs} ~ 1) cannot be set in the model; missing='fiml' gives every "
                 "observed variable a free intercept (latent means 0), as lavaan's missing='ml'"
             )
-        if row.free or not np.isnan(row.start):
-            raise ModelError(f"line {row.line}: NA* and start() modifiers are not supported by the ML engine yet")
 
 
 def _analysis_sample(data: pd.DataFrame, observed: list[str], table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -298,12 +296,43 @@ def _model_columns(data: pd.DataFrame, observed: list[str], table: pd.DataFrame)
 
 
 def _semopy_syntax(table: pd.DataFrame) -> str:
-    """The table as semopy syntax: one line per (lhs, op), modifiers kept."""
+    """The table as semopy syntax: one line per (lhs, op), modifiers kept, lavaan's marker loadings made explicit.
+
+    lavaan fixes each factor's first loading to 1 unless it is ``NA*`` or fixed to a value, labelled
+    or not; semopy fixes the first loading that has no modifier. So every first loading gets one:
+    ``1.0`` (lavaan's marker) or, for ``NA*``, a hidden label (``_p<row>``: free, unnamed), as do the
+    other loadings of that factor. ``NA*`` and ``start()`` parameters elsewhere get a hidden label
+    too; a start value travels as a
+    ``# start <label> <value>`` line, which semopy skips as a comment and `engine.build` applies.
+
+    Examples
+    --------
+    >>> print(_semopy_syntax(syntax.parse("f =~ NA*x1 + start(0.5)*x2 + x3\nf ~~ 1*f")))
+    f =~ _p0*x1 + _p1*x2 + _p2*x3
+    f ~~ 1.0*f
+    # start _p1 0.5
+    """
+    model = table[table.op != syntax.DEFINE]
+    loadings = model[model.op == "=~"]
+    markers = set(loadings.index.to_series().groupby(loadings.lhs).first())
+    # a marker's label names a parameter fixed at 1, wherever else it appears (lavaan's equality with a fixed value)
+    fixed_labels = {row.label for row in model.loc[list(markers)].itertuples() if row.label and not row.free}
+    # a factor without a marker (NA* on its first loading): semopy would fix its next plain loading, so name them all
+    unmarked = set(model.lhs[list(markers)][model.free[list(markers)]])
     lines: dict[tuple[str, str], list[str]] = {}
-    for row in table[table.op != syntax.DEFINE].itertuples():
-        modifier = row.label or ("" if np.isnan(row.fixed) else f"{row.fixed!r}")
+    starts = []
+    for row in model.itertuples():
+        if not np.isnan(row.fixed):
+            modifier = f"{row.fixed!r}"
+        elif (row.Index in markers and not row.free) or row.label in fixed_labels:
+            modifier = "1.0"
+        else:
+            hidden = row.free or not np.isnan(row.start) or (row.op == "=~" and row.lhs in unmarked)
+            modifier = row.label or (f"_p{row.Index}" if hidden else "")
+            if not np.isnan(row.start):
+                starts.append(f"# start {modifier} {row.start!r}")
         lines.setdefault((row.lhs, row.op), []).append(f"{modifier}*{row.rhs}" if modifier else row.rhs)
-    return "\n".join(f"{lhs} {op} {' + '.join(terms)}" for (lhs, op), terms in lines.items())
+    return "\n".join([*(f"{lhs} {op} {' + '.join(terms)}" for (lhs, op), terms in lines.items()), *starts])
 
 
 def _estimates(

@@ -224,8 +224,6 @@ def _check_model(table: pd.DataFrame) -> None:
                 f"lavaan's defaults: intercepts free, latent means 0, free in groups 2.. with equal intercepts); "
                 f"remove '{row.lhs} ~ 1'"
             )
-        if row.free or not np.isnan(row.start):
-            raise ModelError(f"line {row.line}: NA* and start() modifiers are not supported by the ML engine yet")
     regressions = table[table.op == "~"]
     observed = syntax.variables(table)["observed"]
     endogenous = set(regressions.lhs) | set(table.rhs[table.op == "=~"])
@@ -395,7 +393,7 @@ def _sources(
     text = _semopy_syntax(table)
     out = []
     for label in pd.unique(labels):
-        model = engine._build(text)
+        model = engine.build(text)
         observed = list(model.vars["observed"])
         frame = sample.loc[(labels == label).to_numpy(), observed]
         with engine._quiet_semopy():

@@ -27,7 +27,7 @@ def test_each_refit_matches_lavaans_refit_of_the_same_resample(hs_fit):
     est, text, data = hs_fit
     rows = pd.read_csv(DATA / "hs_boot_rows.csv")
     lavaan = pd.read_csv(DATA / "hs_boot_lavaan.csv")
-    model = engine._build(text)
+    model = engine.build(text)
     hessian = bootstrap.inverse_hessian(est)
     with engine._quiet_semopy():
         model.load(data=data)
@@ -73,7 +73,7 @@ def test_interval_is_the_sd_and_r_type_7_percentiles():
 
 def test_a_singular_resample_is_dropped(hs_fit):
     est, text, data = hs_fit
-    model = engine._build(text)
+    model = engine.build(text)
     with engine._quiet_semopy():
         model.load(data=data)
         constant = np.repeat(data.to_numpy()[:1], len(data), axis=0)

@@ -83,6 +83,19 @@ class TestPoliticalDemocracy(CheckLavaan):
         assert (row.op, row.est, row.se) == (":=", pytest.approx(1.272764, abs=1e-5), pytest.approx(0.357585, rel=1e-3))
 
 
+class TestModifiers(CheckLavaan):
+    """NA* frees a marker loading, start() seeds the optimizer, a labelled marker stays fixed at 1 (as lavaan)."""
+
+    name = "hs_free"
+    model = (DATA / "hs_free.lavaan").read_text()
+    result = analysis.fit(pd.read_csv(DATA / "hs1939.csv"), model)
+
+    def test_free_markers_and_fixed_variances(self):
+        est = self.result.estimates.set_index(["lhs", "op", "rhs"])
+        assert est.loc[("visual", "=~", "x1"), "se"] > 0 and est.loc[("speed", "=~", "x7"), "se"] == 0
+        assert est.loc[("visual", "~~", "visual"), ["est", "se"]].tolist() == [1.0, 0.0]
+
+
 class TestHolzingerSwinefordMLR(CheckLavaan):
     name = "hs_mlr"
     result = analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, estimator="MLR")

@@ -298,3 +298,10 @@ def test_rq4_left_open_when_a_group_is_too_small():
     evidence = hypotheses._multigroup(result, data, RQ4)
     assert evidence["decision"] == "not evaluated"
     assert "of column 'rtm_level' has 44 complete rows; each group needs more complete rows" in evidence["rule"]
+
+
+def test_free_markers_give_the_same_configural_fit():
+    # NA* loadings with factor variances fixed at 1 reparametrize the marker model: the same chi-square
+    free = analysis.fit(HS, (DATA / "hs_free.lavaan").read_text(), group="school")
+    assert free.fit_indices.chisq == pytest.approx(fit_hs().fit_indices.chisq, rel=1e-6)
+    assert (free.estimates.query("op == '=~' and lhs == 'visual'").se > 0).all()

@@ -15,6 +15,10 @@ save_fit(cfa(hs_model, data = hs), "hs_ml")
 pd_model <- paste(readLines(file.path(out, "poldem.lavaan")), collapse = "\n")
 save_fit(sem(pd_model, data = PoliticalDemocracy), "poldem_ml")
 
+# Modifiers: NA* (free loadings, variances fixed), start(), a labelled marker.
+free_model <- paste(readLines(file.path(out, "hs_free.lavaan")), collapse = "\n")
+save_fit(cfa(free_model, data = hs), "hs_free")
+
 # MLR: Huber-White SEs (observed information), Yuan-Bentler (Mplus) scaled test, robust indices.
 robust <- c("chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", "baseline.chisq.scaling.factor",
             "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
