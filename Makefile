@@ -3,9 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench clean system
-# Debian packages the reports need: Graphviz for path diagrams, Pango/HarfBuzz for WeasyPrint's PDF, poppler for tests.
-APT_PACKAGES := graphviz poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+.PHONY: run demo test lint format bench screenshots clean system system-run
+# Debian packages. To run: Graphviz for path diagrams, Pango/HarfBuzz for WeasyPrint's PDF (the admin's report).
+# To test, also: poppler to check PDFs, Chromium for the browser tests, PostgreSQL for the storage tests (servers
+# the tests start on 127.0.0.1), and LaTeX (booktabs, longtable) to compile the report's tables.
+RUN_PACKAGES := graphviz libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_PACKAGES := $(RUN_PACKAGES) poppler-utils chromium postgresql
+LATEX_PACKAGES := texlive-latex-base texlive-latex-recommended
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 $(BIN)/socialimp: pyproject.toml
@@ -14,12 +19,18 @@ $(BIN)/socialimp: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-run: $(BIN)/socialimp
+run: $(BIN)/socialimp system-run
+	$(BIN)/socialimp serve
+
+demo: $(BIN)/socialimp
 	$(BIN)/socialimp demo --n 500 --seed 1 --out out/demo
 
+system-run:
+	@dpkg -s $(RUN_PACKAGES) >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) $(APT_INSTALL) $(RUN_PACKAGES))
+
 system:
-	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || \
-		($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $(APT_PACKAGES))
+	@dpkg -s $(TEST_PACKAGES) $(LATEX_PACKAGES) >/dev/null 2>&1 || ($(SUDO) apt-get update -q && \
+		$(SUDO) $(APT_INSTALL) $(TEST_PACKAGES) && $(SUDO) $(APT_INSTALL) --no-install-recommends $(LATEX_PACKAGES))
 
 test: $(BIN)/socialimp system lint
 	$(BIN)/python -m pytest -m "" -q
@@ -37,6 +48,9 @@ bench: $(BIN)/socialimp
 	$(BIN)/python bench/bench_fit.py
 	$(BIN)/python bench/bench_bootstrap.py
 	$(BIN)/python bench/bench_report.py
+
+screenshots: $(BIN)/socialimp system
+	$(BIN)/python -m reports.screenshots docs
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

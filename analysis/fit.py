@@ -167,7 +167,7 @@ def fit(
         sample_cov=pd.DataFrame(est.sample_cov, index=est.observed, columns=est.observed),
         latent_cov=est.latent_cov(),
         instrument=ins if model is None else None,
-        raw=data if model is None else None,
+        raw=data,
         bootstrap=0 if boot is None else len(boot.params),
         bootstrap_failed=0 if boot is None else boot.failed,
     )

@@ -54,7 +54,7 @@ class FitResult:
     sample_cov: pd.DataFrame = field(repr=False)
     latent_cov: pd.DataFrame = field(repr=False)
     instrument: instrument_pkg.Instrument | None = field(default=None, repr=False)
-    raw: pd.DataFrame | None = field(default=None, repr=False)
+    raw: pd.DataFrame | None = field(default=None, repr=False)  # the data as loaded: every row and column
     bootstrap: int = 0  # successful bootstrap draws behind se and ci (0: normal theory)
     bootstrap_failed: int = 0
     missing: str = "listwise"  # or "fiml": `data` then keeps incomplete rows, `sample_cov` is the EM estimate

@@ -59,4 +59,9 @@ def interval(lower: float, upper: float, decimals: int = 2, bound: bool = False)
     return f"[{show(lower, decimals)}, {show(upper, decimals)}]"
 
 
+def capitalized(text: str) -> str:
+    """`text` with its first letter upper case; ``str.capitalize`` would lower the rest (CFA -> cfa)."""
+    return text[:1].upper() + text[1:]
+
+
 STARS_NOTE = "* p < .05. ** p < .01. *** p < .001."

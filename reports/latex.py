@@ -14,7 +14,7 @@ ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r
            "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "α": r"$\alpha$", "ω": r"$\omega$",
            "λ": r"$\lambda$", "β": r"$\beta$", "χ": r"$\chi$", "²": r"\textsuperscript{2}", "≥": r"$\geq$",
            "≤": r"$\leq$", "→": r"$\rightarrow$", "—": "---", "†": r"\textdagger{}", "‡": r"\textdaggerdbl{}",
-           "ρ": r"$\rho$", "<": r"$<$", ">": r"$>$", "*": r"\textsuperscript{*}", "ö": r"\"{o}",
+           "ρ": r"$\rho$", "Δ": r"$\Delta$", "<": r"$<$", ">": r"$>$", "*": r"\textsuperscript{*}", "ö": r"\"{o}",
            "é": r"\'{e}"}  # fmt: skip
 PREAMBLE = "\\usepackage{booktabs}\n\\usepackage{longtable}\n"
 

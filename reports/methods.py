@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analysis import FitResult
 
-from . import apa
+from . import apa, sample
 
 
 def paragraph(result: FitResult) -> str:
@@ -18,11 +18,18 @@ def paragraph(result: FitResult) -> str:
     fi = result.fit_indices
     estimator = {"ML": "maximum likelihood", "MLR": "maximum likelihood with robust (Huber-White) standard errors "
                  "and the Yuan-Bentler scaled chi-square (MLR)"}[result.estimator]  # fmt: skip
-    text = [
+    notice = sample.notice(result)
+    text = [f"{apa.capitalized(notice)}."] if notice else []
+    text += [
         f"The model was estimated by {estimator} in socialimp (results verified against lavaan 0.6) on "
-        f"N = {result.n} respondents"
-        + (f" ({result.dropped} incomplete rows were excluded listwise)." if result.dropped else ".")
+        f"N = {result.n} respondents; missing answers were handled by {sample.missing_handling(result)}."
     ]
+    flags = sample.flag_counts(result)
+    if "qc_flagged" in flags:
+        text.append(
+            f"Careless-responding rules flagged {flags['qc_flagged']} of the {result.n} respondents for review; "
+            "no respondent was excluded on that ground."
+        )
     if result.bootstrap:
         text.append(
             f"Standard errors and percentile confidence intervals come from {result.bootstrap} bootstrap draws."

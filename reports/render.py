@@ -6,7 +6,7 @@ from pathlib import Path
 
 from analysis import FitResult
 
-from . import html, latex, methods, word
+from . import html, latex, methods, sample, word
 from .diagram import write_diagram
 from .tables import build
 
@@ -45,7 +45,10 @@ def render(result: FitResult, out_dir, formats=FORMATS, title: str | None = None
     has_paths = (result.estimates.op == "~").any()
     svg, files = write_diagram(result, out) if has_paths else ("", [])
     figures = [(DIAGRAM_CAPTION, svg)] if has_paths else []
-    page = html.document(title, tables, warnings=result.warnings, figures=figures, paragraphs=text)
+    # Simulated data are announced first, like a failed convergence: the report must not pass for real data.
+    notice = sample.notice(result)
+    warnings = [notice, *result.warnings] if notice else list(result.warnings)
+    page = html.document(title, tables, warnings=warnings, figures=figures, paragraphs=text)
     if "html" in formats:
         files.append(_write(out / "report.html", page))
     if "pdf" in formats:
@@ -55,7 +58,7 @@ def render(result: FitResult, out_dir, formats=FORMATS, title: str | None = None
     if "docx" in formats:
         pngs = [(DIAGRAM_CAPTION, out / "path_diagram.png")] if has_paths else []
         files.append(
-            word.write_docx(out / "report.docx", title, tables, warnings=result.warnings, figures=pngs, paragraphs=text)
+            word.write_docx(out / "report.docx", title, tables, warnings=warnings, figures=pngs, paragraphs=text)
         )
     return files
 

@@ -12,16 +12,19 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from analysis import FitResult
 
-from . import apa
+from . import apa, sample
 
 HTMT_LIMITS = (0.85, 0.90)  # Henseler et al. (2015): conceptually similar (.90) and distinct (.85) constructs
+COMPARISON_DF = re.compile(r"chi-square difference \S+ on (\d+) df")
+"""The degrees of freedom in the evidence text `analysis.hypotheses` writes for a model comparison."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,18 @@ class Table:
 
 
 def build(result: FitResult) -> list[Table]:
-    """Every table a journal asks for, numbered in order; tables a result cannot fill are left out."""
+    """Every table a journal asks for, numbered in order; tables a result cannot fill are left out.
+
+    When simulated respondents were analysed, every table's note says so first: a LaTeX table is
+    one file, ``\\input`` on its own, and must not pass for real data.
+    """
     makers = [_sample, _items, _reliability, _htmt, _fornell_larcker, _fit, _paths, _hypotheses]
     drafts = [draft for make in makers if (draft := make(result)) is not None]
-    return [Table(number, *draft) for number, draft in enumerate(drafts, start=1)]
+    tables = [Table(number, *draft) for number, draft in enumerate(drafts, start=1)]
+    notice = sample.notice(result)
+    if notice is None:
+        return tables
+    return [replace(t, note=f"{apa.capitalized(notice)}. {t.note}".strip()) for t in tables]
 
 
 def construct_label(result: FitResult, construct: str) -> str:
@@ -59,18 +70,28 @@ def construct_label(result: FitResult, construct: str) -> str:
 
 def _sample(result: FitResult):
     rows = [
-        ["Observations analysed", f"{result.n}"],
-        ["Rows dropped (listwise, incomplete on model variables)", f"{result.dropped}"],
+        *sample.rows(result),
         ["Estimator", {"ML": "Maximum likelihood", "MLR": "Robust maximum likelihood (MLR)"}[result.estimator]],
     ]
     if result.bootstrap:
         rows.append(["Bootstrap draws (failed)", f"{result.bootstrap} ({result.bootstrap_failed})"])
     if result.reverse_coded:
         rows.append(["Reverse-coded items", ", ".join(result.reverse_coded)])
-    if result.instrument is not None:
-        ins = result.instrument
-        rows.append(["Instrument", f"{ins.id} {ins.version} (hash {ins.short_hash})"])
-    return "Sample and estimation", ["Characteristic", "Value"], rows, ""
+    rows += _instrument(result)
+    return "Sample and estimation", ["Characteristic", "Value"], rows, sample.note(result)
+
+
+def _instrument(result: FitResult) -> list[list[str]]:
+    """The instrument analysed, and the one the data record when that is another version."""
+    ins = result.instrument
+    if ins is None:
+        return []
+    rows = [["Instrument", f"{ins.id} {ins.version} (hash {ins.short_hash})"]]
+    attrs = result.raw.attrs if result.raw is not None else {}
+    recorded = (attrs.get("instrument_version"), attrs.get("instrument_hash"))
+    if recorded[1] is not None and recorded != (ins.version, ins.short_hash):
+        rows.append(["Instrument recorded in the data (differs)", f"{recorded[0]} (hash {recorded[1]})"])
+    return rows
 
 
 def _items(result: FitResult):
@@ -174,8 +195,33 @@ def _fit(result: FitResult):
              f"{apa.interval(fi.rmsea_ci_lower_robust, fi.rmsea_ci_upper_robust, 3, True)}", "≤ .06"],
         ]  # fmt: skip
     rows += [["AIC", apa.number(fi.aic), ""], ["BIC", apa.number(fi.bic), ""]]
+    rivals = _rival_models(result)
     note = f"N = {result.n}. Cutoffs after Hu and Bentler (1999)."
-    return "Model fit", ["Index", "Value", "Cutoff"], rows, note
+    if rivals:
+        note += " " + " ".join(text for _, text in rivals)
+    return "Model fit", ["Index", "Value", "Cutoff"], rows + [row for row, _ in rivals], note
+
+
+def _rival_models(result: FitResult) -> list[tuple[list[str], str]]:
+    """The instrument's model comparisons (RQ2: six-factor CFA vs one factor) as decided among the hypotheses.
+
+    Each is a row of the model fit table with the chi-square difference test, and the sentence its note adds.
+    """
+    if result.instrument is None:
+        return []
+    kinds = {h.id: h.test.kind for q in result.instrument.research_questions for h in q.hypotheses}
+    table = result.hypotheses
+    rivals = []
+    for row in table[table.hypothesis.map(kinds) == "comparison"].itertuples():
+        label = f"{apa.capitalized(row.test.split(':')[0])} ({row.research_question}, {row.hypothesis})"
+        if pd.isna(row.pvalue):
+            rivals.append(([label, row.decision, ""], f"{row.hypothesis} {row.decision}: {row.rule}."))
+            continue
+        df = COMPARISON_DF.search(row.test)
+        chisq = "Δχ²" + (f"({df[1]})" if df else "")
+        rivals.append(([label, f"{chisq} = {apa.number(row.estimate)}, {apa.p_text(row.pvalue)}", "p < .05"],
+                       f"{row.hypothesis} {row.decision}: {row.rule}."))  # fmt: skip
+    return rivals
 
 
 def _paths(result: FitResult):

@@ -1,4 +1,4 @@
-"""The admin side: login and its rate limit, dashboard, tokens, preview, erasure, export."""
+"""The admin side: login and its rate limit, dashboard and its report download, tokens, preview, erasure, export."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import io
 import re
 import zipfile
 
+import docx
 import pandas as pd
 import pytest
 
+import analysis
 from analysis import simulate
+from reports import apa
 from survey_app import responses
 from survey_app.admin import users
 from survey_app.storage import responses_frame
@@ -40,6 +43,11 @@ def seed(app, n: int, seed: int = 1) -> None:
 def test_every_admin_page_needs_a_login(client, page):
     response = client.get(page)
     assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login?next=")
+
+
+def test_the_report_download_needs_a_login(client, csrf):
+    response = client.post("/admin/report", data={"csrf_token": csrf(client, "/admin/login"), "data": "simulated"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login")
 
 
 def test_a_wrong_password_is_refused_and_guessing_is_rate_limited(app, client, csrf):
@@ -185,3 +193,51 @@ def test_export_page_downloads_data_and_codebook(app, admin, fmt, csrf):
     assert response.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     assert len(names) == 2 and names[0].endswith(f".{fmt}") and names[1].endswith("_codebook.csv")
+
+
+def notices(client, url: str = "/admin/") -> list[str]:
+    """The flashed messages a page shows."""
+    return re.findall(r'<p class="notice" role="status">(.*?)</p>', client.get(url).get_data(as_text=True))
+
+
+def test_dashboard_report_button_explains_why_there_is_no_report(app, admin, csrf):
+    seed(app, 5)
+    html = admin.get("/admin/").get_data(as_text=True)
+    assert 'action="/admin/report"' in html and "Download report</button>" in html
+    token = csrf(admin, "/admin/")
+    response = admin.post("/admin/report", data={"csrf_token": token, "data": "real"})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/?data=real"
+    assert "No report yet: there are no complete real responses." in notices(admin, "/admin/?data=real")
+    response = admin.post("/admin/report", data={"csrf_token": token, "data": "simulated"})
+    assert response.status_code == 302
+    assert notices(admin, response.headers["Location"])[0] == (
+        "No report of the simulated respondents: only 5 of 5 rows are complete on the model&#39;s 50 variables; "
+        "ML needs more complete rows than variables"
+    )
+    response = admin.post("/admin/report", data={"csrf_token": token, "data": "bogus"})
+    assert response.status_code == 302 and "No report: Not a valid choice." in notices(admin)
+    assert admin.post("/admin/report", data={"data": "simulated"}).status_code == 400  # no CSRF token
+
+
+@pytest.mark.slow
+def test_download_report_is_the_fit_of_the_chosen_respondents(app, admin, taker, csrf):
+    seed(app, 150)
+    taker.complete()  # one real respondent, done in under a second: a suspected bot, flagged yet analysed
+    response = admin.post("/admin/report", data={"csrf_token": csrf(admin, "/admin/"), "data": "all"})
+    assert response.mimetype == "application/zip"
+    assert "filename=socialimp_report_all_" in response.headers["Content-Disposition"]
+    bundle = zipfile.ZipFile(io.BytesIO(response.data))
+    names = set(bundle.namelist())
+    assert {"report.html", "report.pdf", "report.docx", "table1.tex", "path_diagram.svg", "path_diagram.png"} <= names
+    direct = analysis.fit(analysis.load(app.config["DATABASE_URL"], include_simulated=True))
+    fi, used = direct.fit_indices, direct.raw.loc[direct.data.index]
+    page = bundle.read("report.html").decode("utf-8")
+    assert f"<td>{apa.number(fi.chisq)} (df = {fi.df:.0f})</td>" in page
+    assert f"<td>CFI</td><td>{apa.bounded(fi.cfi, 3)}</td>" in page and f"<td>{apa.bounded(fi.srmr, 3)}</td>" in page
+    assert f"<td>Observations analysed</td><td>{direct.n}</td>" in page and direct.n == 151
+    assert f"Warning: simulated data, not real responses: 150 of the {direct.n} analysed respondents" in page
+    bots = int(used["qc_bot_suspect"].sum())
+    assert bots >= 1 and f"<td>{bots} ({100 * bots / direct.n:.1f}%)</td>" in page
+    word = docx.Document(io.BytesIO(bundle.read("report.docx")))
+    fit_table = next(t for t in word.tables if t.rows[1].cells[0].text == "χ²")
+    assert fit_table.rows[1].cells[1].text == f"{apa.number(fi.chisq)} (df = {fi.df:.0f})"

@@ -1,10 +1,11 @@
-"""Reports: every number read back from HTML, LaTeX and Word equals the result's own."""
+"""Reports: every number read back from HTML, LaTeX and Word equals the result's own; the files open and compile."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,13 +13,21 @@ import docx
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import contract_frame
+from docx.oxml.ns import qn
+from sqlalchemy import update
 
 import analysis
 import reports
-from reports import apa, latex
+from reports import apa, latex, methods, sample, screenshots
 from reports.tables import build
+from survey_app import responses
+from survey_app.cli import main
+from survey_app.export import with_quality
+from survey_app.models import Respondent
 
 DATA = Path(__file__).parent / "data"
+SIMULATED = "Simulated data, not real responses"
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +35,43 @@ def result() -> analysis.FitResult:
     return analysis.fit(analysis.simulate(300, seed=4), estimator="MLR")
 
 
-@pytest.fixture(scope="module")
-def folder(result, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("report")
+def rendered(result: analysis.FitResult, factory: pytest.TempPathFactory, name: str) -> Path:
+    """A fresh folder holding the HTML, LaTeX and Word report of `result`."""
+    out = factory.mktemp(name)
     reports.render(result, out, formats=("html", "tex", "docx"))
     return out
+
+
+@pytest.fixture(scope="module")
+def folder(result, tmp_path_factory) -> Path:
+    return rendered(result, tmp_path_factory, "report")
+
+
+@pytest.fixture(scope="module")
+def survey_result(ins) -> analysis.FitResult:
+    """FIML on a survey export frame: completes, partials and a screen-out, quality flags, half of it simulated.
+
+    The data record an older instrument version, as after a wording fix between fieldwork and analysis.
+    """
+    frame = with_quality(contract_frame(ins), ins).assign(instrument_version="0.9.0", instrument_hash="0123456789ab")
+    frame.loc[:59, "simulated"] = True
+    return analysis.fit(analysis.load(frame, include_simulated=True), missing="fiml")
+
+
+@pytest.fixture(scope="module")
+def survey_folder(survey_result, tmp_path_factory) -> Path:
+    return rendered(survey_result, tmp_path_factory, "survey_report")
+
+
+@pytest.fixture(scope="module")
+def pdf_text(result, tmp_path_factory) -> list[str]:
+    """The PDF report of `result` as text (``pdftotext -layout``), page by page."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext, pdftoppm) is not installed")
+    out = tmp_path_factory.mktemp("pdf")
+    reports.render(result, out, formats=("pdf",))
+    text = subprocess.run(["pdftotext", "-layout", str(out / "report.pdf"), "-"], check=True, capture_output=True)
+    return text.stdout.decode("utf-8").split("\f")[:-1]
 
 
 class _Cells(HTMLParser):
@@ -187,9 +228,169 @@ def test_pdf_renders_to_png_pages(result, tmp_path):
     assert len(list(tmp_path.glob("page-*.png"))) >= 3
 
 
-def test_report_command_and_result_method(tmp_path, capsys, result):
-    from survey_app.cli import main
+@pytest.mark.slow
+def test_pdf_repeats_the_item_table_header_on_every_page(pdf_text, result):
+    items = list(result.item_stats.index)
+    assert len(items) >= 50
+    pages = [page for page in pdf_text if any(re.search(rf"\b{item}\b", page) for item in items[1:])]
+    assert len(pages) > 1  # the item table breaks across pages
+    for page in pages:
+        assert re.search(r"Construct\s+Item\s+Wording\s+M\s+SD\s+λ\s+r_drop", page), page[:500]
 
+
+def test_word_tables_repeat_their_header_row(folder, result):
+    document = docx.Document(folder / "report.docx")
+    items = next(t for t in document.tables if t.rows[1].cells[1].text == result.item_stats.index[0])
+    assert len(items.rows) > 50
+    for table in document.tables:
+        flags = table.rows[0]._tr.trPr.findall(qn("w:tblHeader"))
+        assert [flag.get(qn("w:val")) for flag in flags] == ["true"]
+        assert not table.rows[1]._tr.findall(f".//{qn('w:tblHeader')}")  # only the header row repeats
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None,
+    reason="LaTeX is not installed (Debian: apt-get install texlive-latex-base texlive-latex-recommended)",
+)
+@pytest.mark.parametrize("report", ["folder", "survey_folder"])
+def test_latex_tables_compile_in_a_minimal_document(report, request, tmp_path):
+    tables = sorted(request.getfixturevalue(report).glob("table*.tex"), key=lambda p: int(p.stem[5:]))
+    for path in tables:
+        shutil.copy(path, tmp_path)
+    inputs = "".join(f"\\input{{{path.stem}}}\n" for path in tables)
+    document = f"\\documentclass{{article}}\n{latex.PREAMBLE}\\begin{{document}}\n{inputs}\\end{{document}}\n"
+    (tmp_path / "paper.tex").write_text(document, encoding="utf-8")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:]
+    log = (tmp_path / "paper.log").read_text(encoding="latin-1")
+    assert "Missing character" not in log and "LaTeX Warning: Reference" not in log
+    assert (tmp_path / "paper.pdf").stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_html_report_loads_in_chromium_without_errors_or_requests(folder, result):
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    if not Path(shutil.which("chromium") or screenshots.CHROMIUM).is_file():
+        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
+    url = (folder / "report.html").as_uri()
+    requested, problems = [], []
+    with screenshots.chromium() as browser:
+        page = browser.new_page()
+        page.on("request", lambda request: requested.append(request.url))
+        page.on("console", lambda message: problems.append(message.text) if message.type in ("error", "warning")
+                else None)  # fmt: skip
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+        page.goto(url, wait_until="networkidle")
+        tables = page.locator("table").count()
+        diagram = page.locator("figure svg").bounding_box()
+    assert problems == []
+    assert [u for u in requested if u != url and not u.startswith("data:")] == []
+    assert requested[0] == url
+    assert tables == len(build(result)) and diagram["width"] > 300
+
+
+@pytest.mark.browser
+def test_screenshots_show_the_top_of_the_report_and_the_diagram(result, tmp_path):
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    report, diagram = screenshots.screenshots(tmp_path, result=result)
+    assert png_size(report) == (screenshots.VIEWPORT["width"], screenshots.VIEWPORT["height"])
+    assert png_size(diagram)[0] > 600 and diagram.name == "path_diagram.png"
+    assert report.stat().st_size < 300_000 and diagram.stat().st_size < 300_000  # small enough for the README
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height of a PNG image, from its header."""
+    head = path.read_bytes()[:24]
+    assert head.startswith(b"\x89PNG\r\n\x1a\n"), path
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_screenshots_say_what_they_need(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(screenshots.shutil, "which", lambda name: None)
+    monkeypatch.setattr(screenshots, "CHROMIUM", str(tmp_path / "chromium"))
+    assert screenshots.main([str(tmp_path / "docs")]) == 2  # at once, before fitting the demo
+    assert capsys.readouterr().err == (
+        f"screenshots: error: screenshots need Chromium at {tmp_path / 'chromium'} (Debian: apt-get install chromium)\n"
+    )
+    monkeypatch.setattr(screenshots, "CHROMIUM", sys.executable)
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)  # as if playwright were not installed
+    needs = r"need the playwright package: pip install -e '\.\[dev\]'"
+    with pytest.raises(RuntimeError, match=needs), screenshots.chromium():
+        pass
+
+
+def test_sample_table_counts_statuses_flags_and_simulated_respondents(survey_folder, survey_result):
+    raw = survey_result.raw
+    used = raw.loc[survey_result.data.index]
+    for fmt, read in READERS.items():
+        rows = dict(table(read(survey_folder), survey_result, "Sample and estimation"))
+        assert rows["Respondents in the data"] == str(len(raw)) == "120", fmt
+        status = raw["status"].value_counts()
+        assert rows["Completed the survey"] == str(status["complete"]) == "117"
+        assert rows["Partial responses (dropped out or still answering)"] == str(status["partial"])
+        assert rows["Screened out"] == str(status["screened_out"])
+        assert rows["Observations analysed"] == str(survey_result.n) == str(len(used)) == "119"
+        assert rows["Missing data"] == (
+            "Full-information maximum likelihood (FIML): 1 row answering none of the model's variables left out"
+        )  # the screened-out respondent
+        for column, label in sample.QUALITY_FLAGS.items():
+            count = int((used[column].astype(float) > 0).sum())
+            assert rows[label] == f"{count} ({100 * count / len(used):.1f}%)", label
+        assert rows["Simulated respondents (not real responses)"] == "60 (50.4%)"
+        ins = survey_result.instrument
+        assert rows["Instrument"] == f"{ins.id} {ins.version} (hash {ins.short_hash})"
+        assert rows["Instrument recorded in the data (differs)"] == "0.9.0 (hash 0123456789ab)"
+    assert int(used["qc_flagged"].sum()) > 0  # flags are counted, and the flagged respondents kept
+
+
+def test_simulated_data_are_announced_in_every_format(survey_folder, survey_result):
+    notice = "simulated data, not real responses: 60 of the 119 analysed respondents are simulated"
+    page = (survey_folder / "report.html").read_text(encoding="utf-8")
+    assert page.index(f"Warning: {notice}") < page.index("Table 1")
+    assert docx.Document(survey_folder / "report.docx").paragraphs[1].text == f"Warning: {notice}"
+    for path in survey_folder.glob("table*.tex"):
+        assert "Note.} " + latex.escape(f"{SIMULATED}: 60 of the 119") in path.read_text(encoding="utf-8"), path.name
+    assert methods.paragraph(survey_result).startswith(apa.capitalized(notice))
+    assert "no respondent was excluded on that ground" in methods.paragraph(survey_result)
+
+
+def test_simulated_data_are_announced_with_a_model_of_ones_own_too(tmp_path, ins):
+    data = analysis.simulate(200, seed=2, instrument=ins).assign(simulated=True)
+    result = analysis.fit(data, "inf =~ " + " + ".join(ins.construct_items["inf"]))
+    reports.render(result, tmp_path, formats=("html",))
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Warning: simulated data, not real responses: all 200 analysed" in page
+
+
+def test_real_data_carry_no_simulated_notice(folder):
+    assert SIMULATED.lower() not in (folder / "report.html").read_text(encoding="utf-8").lower()
+
+
+def test_fiml_report_keeps_intercepts_out_of_the_path_table(survey_folder, survey_result):
+    est = survey_result.estimates
+    assert (est.op == "~1").sum() > 50  # FIML's mean structure
+    rows = table(read_html(survey_folder), survey_result, "Structural paths and indirect effects")
+    assert len(rows) == est.op.isin(["~", ":="]).sum()
+    assert "full-information maximum likelihood (FIML)" in methods.paragraph(survey_result)
+
+
+@pytest.mark.parametrize("fmt", READERS)
+def test_model_fit_table_has_the_one_factor_comparison_of_rq2(fmt, folder, result):
+    rows = {row[0]: row[1:] for row in table(READERS[fmt](folder), result, "Model fit")}
+    hyp = result.hypotheses.set_index("hypothesis").loc["H2a"]
+    df = re.search(r"on (\d+) df", hyp.test)[1]
+    assert rows["Six-factor CFA vs one factor (RQ2, H2a)"] == [
+        f"Δχ²({df}) = {apa.number(hyp.estimate)}, {apa.p_text(hyp.pvalue)}",
+        "p < .05",
+    ]
+    assert number(rows["Robust CFI"][0]) == pytest.approx(round(result.fit_indices.cfi_robust, 3))
+    assert rows["CFI"][1] == "≥ .95" and rows["SRMR"][1] == "≤ .08"  # the cutoffs used
+
+
+def test_report_command_and_result_method(tmp_path, capsys, result):
     data = tmp_path / "data.csv"
     analysis.simulate(200, seed=2).to_csv(data, index=False)
     assert main(["report", str(data), "--out", str(tmp_path / "cli"), "--format", "html", "tex"]) == 0
@@ -197,3 +398,24 @@ def test_report_command_and_result_method(tmp_path, capsys, result):
     assert (tmp_path / "cli" / "table1.tex").exists() and (tmp_path / "cli" / "path_diagram.svg").exists()
     files = result.report(tmp_path / "method", formats=("docx",))
     assert files[-1].name == "report.docx"
+
+
+@pytest.mark.slow
+def test_report_command_reads_the_survey_database_and_asks_which_respondents(app, tmp_path, capsys):
+    survey = app.extensions["socialimp"]
+    with survey.sessions.begin() as session:
+        responses.store_simulated(session, survey.instrument, analysis.simulate(200, seed=3), seed=3)
+        session.execute(update(Respondent).where(Respondent.id <= 5).values(simulated=False))
+    url, out = app.config["DATABASE_URL"], tmp_path / "report"
+    assert main(["report", url, "--out", str(out), "--format", "html"]) == 2
+    assert "holds 5 real and 195 simulated respondents" in capsys.readouterr().err
+    assert main(["report", url, "--out", str(out), "--format", "html", "--simulated", "exclude"]) == 2
+    assert "only 5 of 5 rows are complete" in capsys.readouterr().err  # too few real respondents for the model
+    argv = ["report", url, "--out", str(out), "--format", "html", "tex", "--simulated", "include", "--missing", "fiml"]
+    assert main(argv) == 0
+    assert "report.html" in capsys.readouterr().out
+    rows = dict(read_tex(out)[0])
+    assert rows["Simulated respondents (not real responses)"] == "195 (97.5%)"
+    assert rows["Missing data"].startswith("Full-information maximum likelihood (FIML): 0 rows")
+    assert "Flagged by at least one careless-responding rule" in rows  # a database read carries the qc_* flags
+    assert "Warning: simulated data, not real responses: 195 of the 200" in (out / "report.html").read_text("utf-8")

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+from reports import screenshots
 from survey_app import create_app
 from survey_app.storage import responses_frame
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 DEVICES = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
     "phone": {
@@ -34,13 +33,11 @@ OPEN_ANSWER = "Über LinkedIn & Teams, <b>mostly</b>."
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    if not shutil.which(CHROMIUM):
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    if not Path(shutil.which("chromium") or screenshots.CHROMIUM).is_file():
         pytest.skip("Debian's chromium is not installed: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with screenshots.chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

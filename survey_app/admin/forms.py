@@ -36,9 +36,15 @@ class ReceiptForm(FlaskForm):
     code = StringField("Receipt code", validators=[InputRequired(message="Please enter the receipt code.")])
 
 
-class ExportForm(FlaskForm):
+class DataChoiceForm(FlaskForm):
+    """Which respondents a download covers: real, simulated or all (see `survey_app.dashboard.subset`)."""
+
+    data = SelectField("Respondents", choices=[SelectChoice(value, label) for value, label in DATA_LABELS.items()])
+
+
+class ExportForm(DataChoiceForm):
     format = SelectField("Format", choices=[SelectChoice(value, label) for value, label in EXPORT_FORMATS.items()])
-    data = SelectField(
-        "Respondents",
-        choices=[SelectChoice(value, label) for value, label in DATA_LABELS.items()],
-    )  # fmt: skip
+
+
+class ReportForm(DataChoiceForm):
+    """The dashboard's "Download report" button: the paper-ready report of the chosen respondents."""

@@ -1,4 +1,4 @@
-"""The admin side: login, dashboard, invitation tokens, survey preview, erasure and export.
+"""The admin side: login, dashboard, paper-ready report, invitation tokens, survey preview, erasure and export.
 
 Every page but the login page needs a logged-in admin (created with ``socialimp admin create``).
 Real and simulated respondents are shown apart unless "all" is chosen, and then marked.
@@ -27,8 +27,11 @@ from flask import (
 )
 from sqlalchemy import func, select
 
+import analysis
+import reports
+
 from .. import dashboard, flow, responses, tokens
-from ..export import write
+from ..export import with_quality, write
 from ..extensions import db, instrument, state
 from ..models import AdminUser, Respondent
 from ..quality import indices
@@ -105,6 +108,8 @@ def index():
     alpha_table, alpha_problems = dashboard.alphas(frame, ins, min_n=min_n)
     quality = indices(frame, ins) if len(frame) else None
     chart, times = dashboard.completion_times(frame)
+    report_form = forms.ReportForm()
+    report_form.data.data = data
     return render_template(
         "admin/dashboard.html",
         data=data,
@@ -121,7 +126,42 @@ def index():
         min_n=min_n,
         distributions=dashboard.distributions(frame, ins),
         constructs=ins.constructs,
+        report_form=report_form,
     )
+
+
+@bp.post("/report")
+@login_required
+def report():
+    """The paper-ready report of the chosen respondents (`reports.render`, every format) as a zip download.
+
+    A model that cannot be fitted (too few complete responses, no variance, ...) is a message on
+    the dashboard, not an error page.
+    """
+    form = forms.ReportForm()
+    if not form.validate_on_submit():
+        flash(f"No report: {' '.join(form.data.errors)}")
+        return redirect(url_for(".index"))
+    frame, data = dashboard.subset(_frame(), form.data.data)
+    if not (frame["status"] == "complete").any():
+        flash(f"No report yet: there are no complete {data} responses.")
+        return redirect(url_for(".index", data=data))
+    stem = f"socialimp_report_{data}_{now().strftime('%Y%m%d_%H%M')}"
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            files = _render_report(frame, data, Path(folder))
+        except (ValueError, RuntimeError) as exc:  # DataError, ModelError; RuntimeError: Graphviz is missing
+            flash(f"No report of the {data} respondents: {exc}")
+            return redirect(url_for(".index", data=data))
+        return _send_zip(files, stem)
+
+
+def _render_report(frame, data: str, folder: Path) -> list[Path]:
+    """Fit the instrument's model to the respondents in `frame` and write every report format into `folder`."""
+    ins = instrument()
+    # With the careless-responding flags, as exports and a database read by `analysis.load` carry them (Table 1).
+    loaded = analysis.load(with_quality(frame, ins), instrument=ins, include_simulated=data != "real")
+    return reports.render(analysis.fit(loaded, instrument=ins), folder)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -226,10 +266,14 @@ def export():
 def _zip_download(frame, fmt: str, data: str):
     stem = f"socialimp_{data}_{now().strftime('%Y%m%d_%H%M')}"
     with tempfile.TemporaryDirectory() as folder:
-        written = write(frame, Path(folder) / f"{stem}.{fmt}", format=fmt, instrument=instrument())
-        archive = io.BytesIO()
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for path in written:
-                bundle.write(path, path.name)
+        return _send_zip(write(frame, Path(folder) / f"{stem}.{fmt}", format=fmt, instrument=instrument()), stem)
+
+
+def _send_zip(files: list[Path], stem: str):
+    """`files` as the download ``<stem>.zip``, built in memory so that their temporary folder can go."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in files:
+            bundle.write(path, path.name)
     archive.seek(0)
     return send_file(archive, mimetype="application/zip", as_attachment=True, download_name=f"{stem}.zip")
