@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
-import subprocess
-import sys
 from pathlib import Path
+from typing import NoReturn
 
 from analysis import simulate
 
@@ -74,11 +72,35 @@ def run_serve(args: argparse.Namespace) -> int:
         app.config["SESSION_COOKIE_SECURE"] = False
         app.run(host=args.host, port=args.port, threaded=True)
         return 0
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"]}
-    # No access log: it would keep client addresses, and resume codes and tokens travel in URLs.
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"{args.host}:{args.port}",
-               "survey_app:create_app()"]  # fmt: skip
-    return subprocess.call(command, env=env)
+    # Every worker serves this very app, forked rather than built again: quicker to start, and the database was
+    # migrated once. A pooled connection must not be shared by two processes, so none may be open at the fork.
+    app.extensions["socialimp"].engine.dispose()
+    serve_gunicorn(app, workers=args.workers, host=args.host, port=args.port)
+
+
+def serve_gunicorn(app, *, workers: int, host: str, port: int) -> NoReturn:
+    """Serve a WSGI app with gunicorn: `workers` sync worker processes forked from this one, on host:port.
+
+    Runs until stopped (SIGTERM, Ctrl+C), then gunicorn ends the process with its exit status.
+    ``socialimp serve --workers N`` runs the survey this way; ``bench/bench_survey.py`` serves its bare
+    endpoint alike, so both get the same server. There is no access log: it would keep client addresses,
+    and resume codes and tokens travel in URLs.
+
+    Examples
+    --------
+    >>> serve_gunicorn(create_app(), workers=4, host="127.0.0.1", port=5000)  # doctest: +SKIP
+    """
+    from gunicorn.app.base import BaseApplication  # gunicorn runs on Unix only; the other commands do not need it
+
+    class Gunicorn(BaseApplication):
+        def load_config(self):
+            self.cfg.set("workers", workers)
+            self.cfg.set("bind", f"{host}:{port}")
+
+        def load(self):
+            return app
+
+    Gunicorn().run()
 
 
 def run_seed(args: argparse.Namespace) -> int:

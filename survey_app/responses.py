@@ -17,10 +17,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -84,11 +85,25 @@ def start(
     return person, resume_code
 
 
+# The queries of every page, built once: SQLAlchemy would otherwise build and hash each anew on every request.
+_BY_PUBLIC_ID = select(Respondent).where(Respondent.public_id == bindparam("public_id"))
+_ANSWERS = select(Answer.variable, Answer.value_num, Answer.value_text).where(
+    Answer.respondent_id == bindparam("respondent")
+)
+_SECTIONS_SHOWN = select(PageTiming.section).where(PageTiming.respondent_id == bindparam("respondent"))
+_TIMING = select(PageTiming.shown_at, PageTiming.seconds, PageTiming.submitted).where(
+    PageTiming.respondent_id == bindparam("respondent"), PageTiming.section == bindparam("section")
+)
+
+
+def find(session: Session, public_id: str) -> Respondent | None:
+    """The respondent with this public id (the one a browser session holds), if it exists."""
+    return session.scalar(_BY_PUBLIC_ID, {"public_id": public_id})
+
+
 def answers_of(session: Session, person: Respondent) -> dict[str, flow.Value]:
     """The respondent's stored values by variable (numbers as int, text as str)."""
-    rows = session.execute(
-        select(Answer.variable, Answer.value_num, Answer.value_text).where(Answer.respondent_id == person.id)
-    )
+    rows = session.execute(_ANSWERS, {"respondent": person.id})
     return {variable: number if number is not None else text for variable, number, text in rows}
 
 
@@ -105,12 +120,15 @@ def save(session: Session, person: Respondent, values: Mapping[str, flow.Value])
 
 
 def _upsert(session: Session, model, rows: list[dict], *, keys: tuple[str, ...], update: tuple[str, ...]) -> None:
-    # One INSERT ... ON CONFLICT: a double-clicked Next cannot collide with itself, and it is one round trip.
-    dialect = {"sqlite": sqlite, "postgresql": postgresql}[session.get_bind().dialect.name]
-    statement = dialect.insert(model).values(rows)
-    session.execute(
-        statement.on_conflict_do_update(index_elements=list(keys), set_={c: statement.excluded[c] for c in update})
-    )
+    # INSERT ... ON CONFLICT: a double-clicked Next cannot collide with itself. Built once and run with the rows as
+    # parameters (one executemany, which psycopg sends in one round trip): compiled once per process, not per page.
+    session.connection().execute(_upsert_statement(session.get_bind().dialect.name, model, keys, update), rows)
+
+
+@cache
+def _upsert_statement(dialect_name: str, model, keys: tuple[str, ...], update: tuple[str, ...]):
+    statement = {"sqlite": sqlite, "postgresql": postgresql}[dialect_name].insert(model)
+    return statement.on_conflict_do_update(index_elements=list(keys), set_={c: statement.excluded[c] for c in update})
 
 
 def page_shown(session: Session, person: Respondent, section: str, at: datetime) -> None:
@@ -123,20 +141,20 @@ def page_shown(session: Session, person: Respondent, section: str, at: datetime)
 
 def page_left(session: Session, person: Respondent, section: str, at: datetime, *, submitted: bool) -> None:
     """Add the time since the page was shown to its total; `submitted` marks it answered (Next)."""
-    timing = session.get(PageTiming, (person.id, section))
-    if timing is None:
-        timing = PageTiming(respondent_id=person.id, section=section, seconds=0.0, submitted=False)
-        session.add(timing)
-    if timing.shown_at is not None:
-        seconds = (at - as_utc(timing.shown_at)).total_seconds()
-        timing.seconds += min(max(seconds, 0.0), MAX_PAGE_SECONDS)
-    timing.shown_at = None
-    timing.submitted = timing.submitted or submitted
+    key = {"respondent": person.id, "section": section}
+    shown_at, seconds, was_submitted = session.execute(_TIMING, key).first() or (None, 0.0, False)
+    if shown_at is not None:
+        seconds += min(max((at - as_utc(shown_at)).total_seconds(), 0.0), MAX_PAGE_SECONDS)
+    _upsert(
+        session, PageTiming, [{"respondent_id": person.id, "section": section, "shown_at": None, "seconds": seconds,
+                               "submitted": was_submitted or submitted}],
+        keys=("respondent_id", "section"), update=("shown_at", "seconds", "submitted"),
+    )  # fmt: skip
 
 
 def furthest_page(session: Session, ins: Instrument, person: Respondent) -> int:
     """The highest page number the respondent has been shown (pages up to it may be revisited)."""
-    shown = session.scalars(select(PageTiming.section).where(PageTiming.respondent_id == person.id))
+    shown = session.scalars(_SECTIONS_SHOWN, {"respondent": person.id})
     known = [flow.position(ins, s) for s in shown if flow.section(ins, s) is not None]
     return max([flow.position(ins, person.page), *known])
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import socket
-
 import numpy as np
 import pandas as pd
 import pytest
+import respondents
+import servers
 
 import instrument
 from survey_app import create_app
@@ -42,9 +41,6 @@ def edited(bundled_text, tmp_path):
 
 # --- The web survey (survey_app): an app on a fresh SQLite file, its client, and a respondent's moves ---
 
-CSRF_PATTERN = r'name="csrf_token" type="hidden" value="([^"]+)"'
-CONTROLS = ("csrf_token", "website", "nav")
-
 
 @pytest.fixture
 def app(tmp_path):
@@ -75,17 +71,12 @@ def runner(app, capsys, monkeypatch):
 class Taker:
     """A respondent driving the survey through a Flask test client, answering like a person would."""
 
+    csrf = staticmethod(respondents.csrf)
+    questions = staticmethod(respondents.questions)
+    action = staticmethod(respondents.action)
+
     def __init__(self, client, ins):
         self.client, self.ins = client, ins
-
-    @staticmethod
-    def csrf(html: str) -> str:
-        return re.search(CSRF_PATTERN, html).group(1)
-
-    def questions(self, html: str) -> list[str]:
-        """Names of the answer controls on a page, in the order shown."""
-        names = re.findall(r'<(?:input|select|textarea)[^>]* name="([a-z0-9_]+)"', html)
-        return [n for n in dict.fromkeys(names) if n not in CONTROLS]
 
     def default(self, name: str) -> str | list[str]:
         """An acceptable answer: the check's right answer, the first non-screening code, the minimum, ..."""
@@ -117,10 +108,6 @@ class Taker:
         return self.client.post(self.action(html) or shown.request.path,
                                 data={**data, "csrf_token": self.csrf(html), "nav": nav})  # fmt: skip
 
-    def action(self, html: str) -> str | None:
-        found = re.search(r'<form method="post" action="([^"]+)"', html)
-        return found.group(1) if found else None
-
     def complete(self, answers: dict | None = None, *, url: str = "/"):
         """Answer page after page until the survey ends; returns the last response (a redirect to the end)."""
         response = self.page(answers, url=url)
@@ -140,12 +127,23 @@ def csrf():
     return lambda client, url: Taker.csrf(client.get(url).get_data(as_text=True))
 
 
+# --- A throwaway PostgreSQL server (tests/servers.py), one per test session, a fresh database per test ---
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    try:
+        server = servers.PostgresServer()
+    except servers.ServerUnavailable as exc:
+        pytest.skip(str(exc))
+    with server:
+        yield server
+
+
 @pytest.fixture
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def postgres(postgres_server, request):
+    """The URL of a new, empty database on the throwaway server, named after the test."""
+    return postgres_server.database("t_" + request.node.name.lower().translate(str.maketrans("[]-", "___"))[:50])
 
 
 # --- The survey contract's export frame, built from simulated answers (export, quality, analysis.load) ---

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,51 +15,7 @@ from survey_app import create_app, responses, storage
 from survey_app.models import Base
 from survey_app.storage import META_COLUMNS, StorageError, responses_frame
 
-# --- A throwaway PostgreSQL server (Debian's postgresql package), on 127.0.0.1 only ---
-
-
-def _postgres_binary(name: str) -> str | None:
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else shutil.which(name)
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    """Start PostgreSQL in a temporary folder and yield its URL prefix; stopped and removed afterwards."""
-    initdb, pg_ctl = _postgres_binary("initdb"), _postgres_binary("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        pytest.skip("PostgreSQL server binaries not found: install Debian's postgresql package")
-    folder = tempfile.mkdtemp(prefix="socialimp-pg-")
-    # PostgreSQL refuses to run as root; the Debian package's postgres account runs it then.
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_user:
-        account = pwd.getpwnam("postgres")
-        os.chown(folder, account.pw_uid, account.pw_gid)
-    with socket.socket() as probe:  # a session fixture cannot use the function-scoped free_port
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    data = os.path.join(folder, "data")
-    run = {"check": True, "capture_output": True, "timeout": 120}
-    subprocess.run([*as_user, initdb, "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8"], **run)
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off"
-    subprocess.run([*as_user, pg_ctl, "-D", data, "-o", options, "-l", f"{folder}/log", "-w", "start"], **run)
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*as_user, pg_ctl, "-D", data, "-m", "immediate", "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
-def postgres(postgres_server, request):
-    """A fresh database on the throwaway server for one test."""
-    name = "t_" + request.node.name.lower().translate(str.maketrans("[]-", "___"))[:50]
-    admin = storage.connect(f"{postgres_server}/postgres").execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{postgres_server}/{name}"
+# The PostgreSQL fixtures `postgres_server` and `postgres` are in conftest.py (servers in tests/servers.py).
 
 
 @pytest.fixture

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pandas as pd
 import pytest
+from servers import survey_server
 
 from survey_app.storage import responses_frame
 
@@ -53,37 +49,14 @@ def test_export_writes_data_and_codebook(app, runner, tmp_path, fmt):
     assert code == 2 and "no real respondents in" in err
 
 
-def _wait_for(url: str, process: subprocess.Popen, seconds: float = 30) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}: {process.stdout.read()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.read().decode()
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"server did not answer {url} within {seconds} s")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
-def test_serve_answers_on_the_port_given(tmp_path, workers, free_port):
-    port = free_port
+def test_serve_answers_on_the_port_given(tmp_path, workers):
     database = f"sqlite:///{tmp_path / 'served.db'}"
-    env = {**os.environ, "SOCIALIMP_INSTANCE": str(tmp_path / "instance")}
-    command = [sys.executable, "-m", "survey_app.cli", "serve", "--port", str(port), "--db", database,
-               "--workers", str(workers)]  # fmt: skip
-    # A session of its own, so stopping the server also stops gunicorn's workers.
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)  # fmt: skip
-    try:
-        html = _wait_for(f"http://127.0.0.1:{port}/", process)
-        assert "I have read the information above" in html
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        out, _ = process.communicate(timeout=30)
-    assert f"Survey:  http://127.0.0.1:{port}/" in out
+    with survey_server(database, tmp_path, workers=workers) as server, urllib.request.urlopen(server.url) as page:
+        assert "I have read the information above" in page.read().decode()
+    out = server.output()
+    assert f"Survey:  {server.url}/" in out
     assert (tmp_path / "instance" / "secret_key").exists() and (tmp_path / "served.db").exists()
     if workers > 1:
-        assert "Booting worker" in out
+        assert "Using worker: sync" in out and "Booting worker" in out

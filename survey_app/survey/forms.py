@@ -50,6 +50,8 @@ HONEYPOT = "website"
 CONTROL_FIELDS = ("csrf_token", HONEYPOT, "nav")
 NAVIGATION = ("next", "back")
 COUNTRIES = Path(__file__).parent.parent / "countries.tsv"
+CHOICE_TYPES = ("likert", "choice", "multi", "country")
+"""Item types answered by choosing among the instrument's own options, never by typing."""
 
 
 class CheckboxesField(SelectMultipleField):
@@ -203,10 +205,19 @@ def page_form(items: list[Item], ins: Instrument, **kwargs) -> PageForm:
     """The form of one page, a field per item from `FIELDS`; keyword arguments go to FlaskForm.
 
     Fields are attributes ``item_<id>`` (so an item id can never shadow a form method) named
-    ``<id>`` in HTML. Pass ``formdata=None, data=restore(...)`` to show stored answers.
+    ``<id>`` in HTML. Pass ``formdata=None, data=restore(...)`` to show stored answers. The form's
+    class is made once per instrument and set of items; the page shows its fields in the order of
+    `items` (see `field_of`), whatever order the class holds them in.
     """
-    fields = {f"item_{item.id}": FIELDS[item.type].build(item, ins) for item in items}
-    return type("GeneratedPageForm", (PageForm,), fields)(**kwargs)
+    key = (ins.content_hash, frozenset(item.id for item in items))
+    if key not in _FORM_CLASSES:
+        fields = {f"item_{item.id}": FIELDS[item.type].build(item, ins) for item in items}
+        _FORM_CLASSES[key] = type("GeneratedPageForm", (PageForm,), fields)
+    return _FORM_CLASSES[key](**kwargs)
+
+
+_FORM_CLASSES: dict[tuple[str, frozenset[str]], type[PageForm]] = {}
+"""Page form classes by instrument content and item ids: a few per page (routing hides items), never per respondent."""
 
 
 def field_of(form: PageForm, item: Item) -> Field:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import flow, responses, tokens
@@ -33,7 +34,7 @@ def current_respondent() -> Respondent | None:
     public_id = session.get("respondent")
     if public_id is None:
         return None
-    person = db().scalar(select(Respondent).where(Respondent.public_id == public_id))
+    person = responses.find(db(), public_id)
     if person is None:
         session.pop("respondent", None)
     return person
@@ -196,9 +197,9 @@ def _start(token) -> Respondent:
 
 def _routed_out(ins, sec, items, values) -> dict:
     """Not-shown codes for items hidden by routing, including those decided by this page's answers."""
-    out = {}
+    out, on_page = {}, {item.id for item in items}
     for item in sec.items:
-        shown = item in items and (not flow.routed_on_page(item, sec) or flow.visible(item, values))
+        shown = item.id in on_page and (not flow.routed_on_page(item, sec) or flow.visible(item, values))
         if not shown:
             out |= flow.missing(ins, item, "not_shown")
     return out
@@ -302,3 +303,28 @@ def erase():
 @bp.app_context_processor
 def survey_title() -> dict:
     return {"survey_title": instrument().title}
+
+
+@bp.app_template_global()
+def item_html(form: forms.PageForm, item) -> Markup:
+    """An item as its page shows it: the HTML of the ``render_field`` macro, remembered for choice items.
+
+    Radio buttons, checkboxes and drop-down lists are most of what a page renders, and their HTML
+    depends only on the instrument and the option(s) chosen; each such (item, answer) is therefore
+    rendered once per process. An item with a validation message or a typed answer is rendered afresh.
+    """
+    field = forms.field_of(form, item)
+    if field.errors or item.type not in forms.CHOICE_TYPES:
+        return _render_field(field)
+    key = (instrument().content_hash, item.id, tuple(field.data) if isinstance(field.data, list) else field.data)
+    if key not in _ITEM_HTML:
+        _ITEM_HTML[key] = _render_field(field)
+    return _ITEM_HTML[key]
+
+
+_ITEM_HTML: dict[tuple, Markup] = {}
+"""Rendered choice items by instrument, item and answer: a few thousand at most, whoever answers."""
+
+
+def _render_field(field) -> Markup:
+    return current_app.jinja_env.get_template("macros.html").module.render_field(field)

@@ -1,0 +1,193 @@
+"""Benchmark: survey page submissions per second, and their p50/p99 latency, with N respondents at once.
+
+Run: `python bench/bench_survey.py [--workers 4] [--respondents 10 50] [--seconds 10] [--warmup 3]`.
+Serves the survey with ``socialimp serve --workers W`` on SQLite and on PostgreSQL (a throwaway server
+with PostgreSQL's durable defaults, every commit flushed to disk), and a bare Flask endpoint
+(``bare_app.py``: reads the form and redirects, no database) through the very same gunicorn set-up,
+and puts each under the same load. Targets (issue 3): p99 under 100 ms with 50 respondents, and at
+least a third of the bare endpoint's throughput.
+
+How it is measured: this process is the load generator and shares the machine's cores with the server,
+so it does little per request. N threads are N respondents who never pause: each opens the welcome page
+once (for its session cookie and form token), then submits page after page with request bodies built
+before the run (answers drawn at random once, routing followed), over one connection of its own (kept
+alive where the server allows; gunicorn's sync workers close it after each response), fetching and
+parsing no pages in between; after the last page a new respondent takes its place. A submission's
+latency runs from sending it to having read the whole response, which must be the redirect to the
+next page. Throughput counts the submissions completed in the timed `--seconds` after a `--warmup`;
+the welcome pages are load too, but are not counted or timed. As nobody pauses, the mean latency is
+N / throughput (Little's law): p99 under 100 ms at N = 50 needs well over 500 submissions a second.
+"Server CPU ms" is the CPU time of all the server's processes per submission (from /proc), which
+other load on the machine hardly changes, unlike the rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))  # the throwaway servers and respondents the tests use
+
+from respondents import CSRF_PATTERN, random_answer, stored  # noqa: E402
+from servers import HOST, PostgresServer, Server, ServerUnavailable, free_port, survey_server  # noqa: E402
+
+import instrument  # noqa: E402
+from survey_app import flow  # noqa: E402
+
+TARGET_P99_MS = 100.0
+TARGET_SHARE = 1 / 3
+SCRIPTS = 20
+"""Different respondents' answer sets the load cycles through."""
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+Script = list[tuple[str, bytes, str]]
+"""One respondent's submissions: the page's path, its form body up to the CSRF token, the redirect expected."""
+
+
+def script(ins: instrument.Instrument, seed: int) -> Script:
+    """A respondent's submissions, answered at random with `seed`, on the pages routing shows it."""
+    rng, values, pages = random.Random(seed), {}, []
+    for section in ins.sections:
+        items = flow.page_items(ins, section, {}, values)
+        if not items:
+            continue
+        answers = {item.id: random_answer(ins, item.id, rng, tag=f"bench {seed}") for item in items}
+        for name, answer in answers.items():
+            values |= stored(ins, name, answer)
+        form = [(name, answer) for name, answer in answers.items() if answer is not None]
+        body = urllib.parse.urlencode([*form, ("website", ""), ("nav", "next")], doseq=True) + "&csrf_token="
+        pages.append((f"/page/{section.id}", body.encode()))
+    redirects = [path for path, _ in pages[1:]] + ["/done"]
+    return [(path, body, redirect) for (path, body), redirect in zip(pages, redirects, strict=True)]
+
+
+@dataclass(frozen=True)
+class Result:
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float
+    """The server's CPU time per submission (its share of the welcome pages included)."""
+
+
+class Load:
+    """Respondents submitting `scripts` to `server` without pause, timed in a window; `survey` checks redirects."""
+
+    def __init__(self, server: Server, scripts: list[Script], *, survey: bool):
+        self.server, self.port, self.scripts, self.survey = server, server.port, scripts, survey
+
+    def run(self, respondents: int, *, warmup: float, seconds: float) -> Result:
+        begin = time.perf_counter() + warmup
+        window = (begin, begin + seconds)
+        latencies: list[float] = []
+        failures: list[BaseException] = []
+
+        def respondent(first: int) -> None:
+            connection = http.client.HTTPConnection(HOST, self.port, timeout=60)
+            try:
+                for k in range(first, sys.maxsize, respondents):
+                    if not self._take(connection, self.scripts[k % len(self.scripts)], window, latencies):
+                        break
+            except BaseException as exc:  # reported by the main thread
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=respondent, args=(k,)) for k in range(respondents)]
+        for thread in threads:
+            thread.start()
+        time.sleep(max(window[0] - time.perf_counter(), 0))
+        cpu = self.server.cpu_seconds()
+        time.sleep(max(window[1] - time.perf_counter(), 0))
+        cpu = self.server.cpu_seconds() - cpu
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
+        p50, p99 = np.percentile(latencies, [50, 99]) * 1000
+        return Result(len(latencies) / seconds, p50, p99, 1000 * cpu / len(latencies))
+
+    def _take(self, connection, submissions: Script, window: tuple[float, float], latencies: list[float]) -> bool:
+        """One respondent from the welcome page to the end; False once the timed window is over."""
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        token = urllib.parse.quote(re.search(CSRF_PATTERN, response.read().decode()).group(1)).encode()
+        cookie = _cookie(response)
+        for path, body, redirect in submissions:
+            sent = time.perf_counter()
+            if sent >= window[1]:
+                return False
+            connection.request("POST", path, body + token, {**FORM, "Cookie": cookie})
+            response = connection.getresponse()
+            response.read()
+            done = time.perf_counter()
+            location = response.getheader("Location")
+            if response.status != 302 or (self.survey and location != redirect):
+                raise RuntimeError(f"POST {path} answered {response.status} {location}, not a redirect to {redirect}")
+            cookie = _cookie(response) or cookie
+            if sent >= window[0] and done <= window[1]:
+                latencies.append(done - sent)
+        return True
+
+
+def _cookie(response: http.client.HTTPResponse) -> str | None:
+    header = response.getheader("Set-Cookie")
+    return header and header.split(";", 1)[0]
+
+
+def targets(folder: Path, workers: int):
+    """(name, server, is the survey) for the bare endpoint and the survey on each database; PostgreSQL if installed."""
+    port = free_port()
+    bare = Server([sys.executable, str(HERE / "bare_app.py"), "--workers", str(workers), "--port", str(port)],
+                  port=port, log=folder / "bare.log")  # fmt: skip
+    yield "bare Flask endpoint", bare, False
+    yield "survey + SQLite", survey_server(f"sqlite:///{folder / 'survey.db'}", folder, workers=workers), True
+    try:
+        postgres = PostgresServer(fsync=True)
+    except ServerUnavailable as exc:
+        print(f"survey + PostgreSQL: skipped ({exc})")
+        return
+    with postgres:
+        yield "survey + PostgreSQL", survey_server(postgres.database("bench"), folder, workers=workers), True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
+    parser.add_argument("--respondents", type=int, nargs="+", default=[10, 50], help="respondents at once")
+    parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per measurement")
+    parser.add_argument("--warmup", type=float, default=3.0, help="untimed seconds of load before each")
+    args = parser.parse_args()
+    ins = instrument.load()
+    scripts = [script(ins, seed) for seed in range(SCRIPTS)]
+    print(f"gunicorn, {args.workers} sync workers, {len(scripts[0])} page submissions per respondent, "
+          f"{args.seconds:.0f} s timed per row")  # fmt: skip
+    print(f"{'server':<22} {'N':>3} {'submissions/s':>14} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} "
+          f"{'server CPU ms':>14}")  # fmt: skip
+    bare: dict[int, Result] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, server, survey in targets(Path(folder), args.workers):
+            with server:
+                for n in args.respondents:
+                    result = Load(server, scripts, survey=survey).run(n, warmup=args.warmup, seconds=args.seconds)
+                    bare.setdefault(n, result)
+                    share = result.per_second / bare[n].per_second
+                    print(f"{name:<22} {n:>3} {result.per_second:>14.0f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
+                          f"{share:>8.2f} {result.cpu_ms:>14.1f}", flush=True)  # fmt: skip
+    print(f"targets: p99 < {TARGET_P99_MS:.0f} ms at N = 50; at least {TARGET_SHARE:.2f} of the bare endpoint's rate")
+
+
+if __name__ == "__main__":
+    main()
