@@ -178,7 +178,9 @@ _READERS = {
 
 
 def _text_columns(ins: instrument_pkg.Instrument) -> list[str]:
-    return [*TEXT_META, *(v for item in ins.items.values() if item.type in TEXT_TYPES for v in item.variables)]
+    answers = [v for item in ins.items.values() if item.type in TEXT_TYPES for v in item.variables]
+    orders = [f"order__{s.id}" for s in ins.sections if s.randomize]  # survey_app.storage.ORDER_PREFIX
+    return [*TEXT_META, *answers, *orders]
 
 
 def _select_simulated(frame: pd.DataFrame, include_simulated: bool | None, name: str) -> tuple[pd.DataFrame, dict]:
@@ -208,8 +210,7 @@ def _typed(frame: pd.DataFrame, ins: instrument_pkg.Instrument, name: str) -> pd
     coded = [v for item in present if item.type not in TEXT_TYPES for v in item.variables if v in out.columns]
     if coded:
         out[coded] = _answers(out, present, coded, ins, name)
-    text = [v for item in present if item.type in TEXT_TYPES for v in item.variables if v in out.columns]
-    for column in [*text, *out.columns.intersection(TEXT_META)]:
+    for column in out.columns.intersection(_text_columns(ins)):
         out[column] = _text(out[column])
     for column in out.columns.intersection(FLAGS):
         out[column] = _as_bool(out[column], column, name)

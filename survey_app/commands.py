@@ -96,6 +96,8 @@ def serve_gunicorn(app, *, workers: int, host: str, port: int) -> NoReturn:
         def load_config(self):
             self.cfg.set("workers", workers)
             self.cfg.set("bind", f"{host}:{port}")
+            # gunicorn 27's control socket is one path per user (~/.gunicorn): two servers would share it.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return app

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from analysis import DataError, reliability
 from instrument import Instrument
 
+from .storage import PAGE_PREFIX
 from .svg import bar_chart
 
 DATA_CHOICES = ("real", "simulated", "all")
@@ -56,7 +57,7 @@ def counts(frame: pd.DataFrame) -> dict[str, int]:
 
 def drop_off(frame: pd.DataFrame, ins: Instrument) -> pd.DataFrame:
     """Per page: respondents who reached it and partial respondents whose furthest page it is."""
-    shown = pd.DataFrame({s.id: frame[f"page_s__{s.id}"].notna() for s in ins.sections}, index=frame.index)
+    shown = pd.DataFrame({s.id: frame[f"{PAGE_PREFIX}{s.id}"].notna() for s in ins.sections}, index=frame.index)
     partial = shown[frame["status"] == "partial"]
     last = partial.apply(lambda row: row[row].index[-1] if row.any() else ins.sections[0].id, axis=1)
     return pd.DataFrame(

@@ -45,6 +45,7 @@ from instrument.codebook import COLUMNS as CODEBOOK_COLUMNS
 from instrument.codebook import _labels_text, render
 
 from . import quality
+from .storage import ORDER_PREFIX, PAGE_PREFIX
 
 FORMATS = ("csv", "xlsx", "sav", "dta", "parquet")
 TEXT_TYPES = ("text", "country")
@@ -152,7 +153,8 @@ def codebook(frame: pd.DataFrame, ins: instrument_pkg.Instrument) -> pd.DataFram
     """One row per column of `frame`, in its order: the instrument's codebook plus metadata rows.
 
     Adds ``missing_values`` (code -> meaning) to the instrument's codebook columns; the
-    metadata, page-timing and ``qc_*`` columns get type ``meta``, ``paradata`` and ``quality``.
+    metadata, paradata (page timings, display orders) and ``qc_*`` columns get type ``meta``,
+    ``paradata`` and ``quality``.
 
     Examples
     --------
@@ -177,8 +179,10 @@ def codebook(frame: pd.DataFrame, ins: instrument_pkg.Instrument) -> pd.DataFram
 def _other_column(column: str, sections: dict[str, str]) -> tuple[str | None, str]:
     if column in META:
         return META[column], "meta"
-    if column.startswith(quality.PAGE_PREFIX) and column.removeprefix(quality.PAGE_PREFIX) in sections:
-        return f"Seconds on page: {sections[column.removeprefix(quality.PAGE_PREFIX)]}", "paradata"
+    if column.startswith(PAGE_PREFIX) and column.removeprefix(PAGE_PREFIX) in sections:
+        return f"Seconds on page: {sections[column.removeprefix(PAGE_PREFIX)]}", "paradata"
+    if column.startswith(ORDER_PREFIX) and column.removeprefix(ORDER_PREFIX) in sections:
+        return f"Items in the order shown on page: {sections[column.removeprefix(ORDER_PREFIX)]}", "paradata"
     if column.startswith(QC_PREFIX) and column.removeprefix(QC_PREFIX) in QC:
         return QC[column.removeprefix(QC_PREFIX)], "quality"
     return None, "other"

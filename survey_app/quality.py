@@ -55,10 +55,11 @@ import instrument as instrument_pkg
 from analysis.data import numeric
 from analysis.errors import DataError
 
+from .storage import PAGE_PREFIX
+
 COLUMNS = [
     "longstring", "irv", "mahalanobis", "even_odd", "speeding_pages", "failed_checks", "bot_suspect", "flagged",
 ]  # fmt: skip
-PAGE_PREFIX = "page_s__"
 TEXT_TYPES = ("text", "country")
 
 

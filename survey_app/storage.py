@@ -41,6 +41,10 @@ META_COLUMNS = [
     "started_at", "completed_at", "duration_s", "seed", "honeypot",
 ]  # fmt: skip
 """The export frame's leading columns, before the codebook variables (see the survey contract)."""
+PAGE_PREFIX = "page_s__"
+"""``page_s__<section>``: seconds on the page."""
+ORDER_PREFIX = "order__"
+"""``order__<section>``: the item ids in the order the respondent saw them, for pages the instrument randomizes."""
 SQLITE_BUSY_MS = 10_000
 """How long a SQLite writer waits for another process's write to finish before giving up."""
 
@@ -182,7 +186,9 @@ def responses_frame(
         ``respondent_id, status, simulated, access, instrument_version, instrument_hash,
         started_at, completed_at`` (ISO 8601, "" when not complete), ``duration_s`` (wall-clock
         seconds from the welcome page to completion, NaN if not complete), ``seed``, ``honeypot``,
-        then the instrument's variables in codebook order, then ``page_s__<section>``. Answers that
+        then the instrument's variables in codebook order, then ``page_s__<section>`` (seconds on
+        the page) and ``order__<section>`` (the item ids as shown, space-separated, for every
+        section the instrument randomizes; "" if never shown). Answers that
         are missing carry the instrument's codes, never NaN: not shown (routed past, or after a
         screen-out) -1, skipped -2, don't know -3, not reached by a respondent who dropped out -4.
         Open text and country columns are strings, "" when missing.
@@ -203,14 +209,20 @@ def responses_frame(
                 timings = _long(session, select(PageTiming.respondent_id, PageTiming.section, PageTiming.seconds), ids)
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot read responses from {engine.url.render_as_string()}: {_reason(exc)}") from None
-    meta = pd.DataFrame(respondents, columns=["id", *META_COLUMNS]).set_index("id")
+    meta = pd.DataFrame(respondents, columns=["id", *META_COLUMNS, "display_order"]).set_index("id")
     meta["duration_s"] = meta["duration_s"].astype(float)
     for column in ("simulated", "honeypot"):
         meta[column] = meta[column].astype(bool)
     meta["seed"] = meta["seed"].astype("int64")
-    return pd.concat([meta, _answer_columns(ins, meta, answers), _page_columns(ins, meta, timings)], axis=1)[
-        [*META_COLUMNS, *ins.variables, *(f"page_s__{s.id}" for s in ins.sections)]
-    ].reset_index(drop=True)
+    orders = meta.pop("display_order")
+    parts = [meta, _answer_columns(ins, meta, answers), _page_columns(ins, meta, timings), _order_columns(ins, orders)]
+    return pd.concat(parts, axis=1)[[*META_COLUMNS, *ins.variables, *paradata_columns(ins)]].reset_index(drop=True)
+
+
+def paradata_columns(ins: instrument_pkg.Instrument) -> list[str]:
+    """The export frame's paradata columns: seconds per page, then the display order of randomized pages."""
+    return [*(f"{PAGE_PREFIX}{s.id}" for s in ins.sections), *(f"{ORDER_PREFIX}{s.id}" for s in ins.sections
+                                                                if s.randomize)]  # fmt: skip
 
 
 def _respondent_rows(session: Session, include_simulated: bool) -> list[dict]:
@@ -225,7 +237,7 @@ def _respondent_rows(session: Session, include_simulated: bool) -> list[dict]:
             "access": r.access, "instrument_version": r.instrument_version,
             "instrument_hash": r.instrument_hash[:12], "started_at": _iso(started), "completed_at": _iso(completed),
             "duration_s": (completed - started).total_seconds() if completed else np.nan,
-            "seed": r.seed, "honeypot": r.honeypot,
+            "seed": r.seed, "honeypot": r.honeypot, "display_order": r.display_order,
         })  # fmt: skip
     return rows
 
@@ -261,13 +273,21 @@ def _page_columns(ins, meta: pd.DataFrame, timings: pd.DataFrame) -> pd.DataFram
     table = timings.pivot(index="respondent_id", columns="section", values="seconds") if len(timings) else None
     return pd.DataFrame(
         {
-            f"page_s__{s.id}": table[s.id].reindex(meta.index).astype(float)
+            f"{PAGE_PREFIX}{s.id}": table[s.id].reindex(meta.index).astype(float)
             if table is not None and s.id in table
             else np.nan
             for s in ins.sections
         },
         index=meta.index,
     )
+
+
+def _order_columns(ins, orders: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame(
+        {f"{ORDER_PREFIX}{s.id}": [" ".join(order.get(s.id, ())) for order in orders] for s in ins.sections
+         if s.randomize},
+        index=orders.index, dtype=object,
+    )  # fmt: skip
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

@@ -9,7 +9,7 @@ import respondents
 import servers
 
 import instrument
-from survey_app import create_app
+from survey_app import create_app, flow
 from survey_app.cli import main
 
 
@@ -158,7 +158,8 @@ def contract_frame(ins: instrument.Instrument, n: int = 120, seed: int = 5) -> p
     instrument's codes: not shown (routed past) -1, skipped -2, "don't know" -3 on a few answers of
     the items offering it, dropped out -4 for the last two respondents (partial after the
     relationship page), and the third-to-last screened out at consent. Respondent R002 is a speeder
-    (0.5 s per item on every page); the others take 4-10 s per item.
+    (0.5 s per item on every page); the others take 4-10 s per item. Display orders follow each
+    respondent's seed, "" for randomized pages not reached.
     """
     import analysis
 
@@ -206,7 +207,11 @@ def contract_frame(ins: instrument.Instrument, n: int = 120, seed: int = 5) -> p
             "honeypot": False,
         }
     )
-    return pd.concat([meta, pd.DataFrame(columns), timing], axis=1)
+    orders = [flow.display_order(ins, int(person_seed)) for person_seed in meta["seed"]]
+    shown = pd.DataFrame({f"order__{section.id}": [" ".join(order[section.id]) if reached[section.id][k] else ""
+                                                   for k, order in enumerate(orders)]
+                          for section in ins.sections if section.randomize})  # fmt: skip
+    return pd.concat([meta, pd.DataFrame(columns), timing, shown], axis=1)
 
 
 @pytest.fixture(scope="session")

@@ -115,6 +115,7 @@ class TestSPSS:
         assert labels["inf_1"] == book.loc["inf_1", "label"]
         assert labels["instrument_hash"] == export.META["instrument_hash"]
         assert labels["page_s__exchange"] == "Seconds on page: " + ins.sections[5].title
+        assert labels["order__exchange"] == "Items in the order shown on page: " + ins.sections[5].title
         assert labels["qc_flagged"] == export.QC["flagged"]
         assert meta.file_label == f"{ins.title} {ins.version}"[:64]
 

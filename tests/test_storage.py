@@ -11,9 +11,9 @@ from sqlalchemy import inspect, text
 
 import analysis
 import instrument
-from survey_app import create_app, responses, storage
+from survey_app import create_app, flow, responses, storage
 from survey_app.models import Base
-from survey_app.storage import META_COLUMNS, StorageError, responses_frame
+from survey_app.storage import META_COLUMNS, StorageError, paradata_columns, responses_frame
 
 # The PostgreSQL fixtures `postgres_server` and `postgres` are in conftest.py (servers in tests/servers.py).
 
@@ -87,7 +87,12 @@ def test_the_frame_has_the_contract_columns_in_order(db, ins):
     simulated(db, n=5)
     frame = responses_frame(db)
     pages = [f"page_s__{s.id}" for s in ins.sections]
-    assert list(frame.columns) == [*META_COLUMNS, *ins.variables, *pages]
+    orders = ["order__exchange", "order__cooperation", "order__relationship"]  # the randomized pages
+    assert (
+        list(frame.columns)
+        == [*META_COLUMNS, *ins.variables, *pages, *orders]
+        == [*META_COLUMNS, *ins.variables, *paradata_columns(ins)]
+    )
     assert META_COLUMNS[-2:] == ["seed", "honeypot"]
     row = frame.iloc[0]
     assert row.status == "complete" and bool(row.simulated) and row.access == "open"
@@ -96,6 +101,10 @@ def test_the_frame_has_the_contract_columns_in_order(db, ins):
     assert frame.duration_s.dtype == float and frame.seed.dtype == np.int64 and frame.honeypot.dtype == bool
     assert frame.inf_1.dtype == np.int64 and isinstance(row.bld_open, str)
     assert frame[pages].notna().all().all()
+    in_file_order = [item.id for item in flow.section(ins, "exchange").items]
+    shown = [order.split(" ") for order in frame.order__exchange]
+    assert all(sorted(order) == sorted(in_file_order) for order in shown)  # every item, each once
+    assert any(order != in_file_order for order in shown)  # shuffled within constructs
 
 
 def test_simulated_answers_round_trip_with_missing_codes(db, ins):
@@ -126,7 +135,7 @@ def test_real_respondents_can_be_read_without_the_simulated_ones(db, ins):
 
 def test_an_empty_database_gives_an_empty_frame_with_every_column(db, ins):
     frame = responses_frame(db)
-    assert frame.empty and len(frame.columns) == len(META_COLUMNS) + len(ins.variables) + len(ins.sections)
+    assert frame.empty and list(frame.columns) == [*META_COLUMNS, *ins.variables, *paradata_columns(ins)]
 
 
 def test_saving_again_overwrites_and_erasing_removes_everything(db, ins):
