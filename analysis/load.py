@@ -17,11 +17,11 @@ import pandas as pd
 import pyreadstat
 
 import instrument as instrument_pkg
+from instrument.schema import TEXT_TYPES
 
 from .data import numeric
 from .errors import DataError
 
-TEXT_TYPES = ("text", "country")
 TEXT_META = ("respondent_id", "status", "access", "instrument_version", "instrument_hash", "started_at", "completed_at")
 FLAGS = ("simulated", "honeypot", "qc_bot_suspect", "qc_flagged")
 COUNTS = ("seed", "qc_longstring", "qc_speeding_pages", "qc_failed_checks")

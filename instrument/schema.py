@@ -16,6 +16,8 @@ Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=32)]
 """A variable-safe name: lower case, digits, underscores; 32 characters fit Stata and SPSS."""
 
 ITEM_TYPES = ("likert", "choice", "multi", "integer", "text", "country")
+TEXT_TYPES = ("text", "country")
+"""Item types whose answers are text (open answers, country codes); every other type is answered with codes."""
 
 
 class Strict(BaseModel):

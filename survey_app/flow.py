@@ -19,10 +19,7 @@ import random
 from collections.abc import Mapping
 
 from instrument import Instrument
-from instrument.schema import Item, Section
-
-TEXT_TYPES = ("text", "country")
-"""Item types whose answers are strings ("" when missing); every other type stores integer codes."""
+from instrument.schema import TEXT_TYPES, Item, Section
 
 Value = int | str
 """A stored answer: a scale code, a count, a missing code, or text."""

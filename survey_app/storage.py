@@ -31,8 +31,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import instrument as instrument_pkg
+from instrument.schema import TEXT_TYPES
 
-from .flow import TEXT_TYPES
 from .models import Answer, PageTiming, Respondent
 
 MIGRATIONS = Path(__file__).with_name("alembic")

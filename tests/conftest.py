@@ -9,6 +9,7 @@ import respondents
 import servers
 
 import instrument
+from instrument.schema import TEXT_TYPES
 from survey_app import create_app, flow
 from survey_app.cli import main
 
@@ -177,7 +178,7 @@ def contract_frame(ins: instrument.Instrument, n: int = 120, seed: int = 5) -> p
         for item in section.items:
             for name in item.variables:
                 values = answers[name]
-                if item.type in ("text", "country"):
+                if item.type in TEXT_TYPES:
                     columns[name] = values.fillna("").astype(str).where(reached[section.id], "")
                     continue
                 filled = values.fillna(codes["not_shown"] if item.show_if else codes["skipped"]).to_numpy("int64")

@@ -24,12 +24,12 @@ import urllib.request
 from http.cookiejar import CookieJar
 
 import instrument
+from instrument.schema import TEXT_TYPES
 from survey_app.survey.forms import countries
 
 CSRF_PATTERN = r'name="csrf_token" type="hidden" value="([^"]+)"'
 RESUME_PATTERN = r'<strong class="code">([A-Z0-9-]+)</strong>'
 CONTROLS = ("csrf_token", "website", "nav")
-TEXT_TYPES = ("text", "country")
 
 Answer = str | list[str] | None
 """An answer as a form sends it: one value, the ticked options, or None for a question left unanswered."""

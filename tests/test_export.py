@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 import instrument
+from instrument.schema import TEXT_TYPES
 from survey_app import export, quality
 
 FORMULA = '=HYPERLINK("http://example.org","click")'
@@ -39,7 +40,7 @@ def files(frame, ins, tmp_path_factory) -> dict[str, list]:
 
 
 def answer_columns(ins) -> list[str]:
-    return [v for item in ins.items.values() if item.type not in ("text", "country") for v in item.variables]
+    return [v for item in ins.items.values() if item.type not in TEXT_TYPES for v in item.variables]
 
 
 def test_writes_data_then_codebook(frame, ins, tmp_path):

@@ -11,13 +11,14 @@ import pytest
 
 import analysis
 from analysis.load import load
+from instrument.schema import TEXT_TYPES
 from survey_app import export
 
 FORMATS = ("csv", "xlsx", "sav", "dta", "parquet")
 
 
 def answer_columns(ins) -> list[str]:
-    return [v for item in ins.items.values() if item.type not in ("text", "country") for v in item.variables]
+    return [v for item in ins.items.values() if item.type not in TEXT_TYPES for v in item.variables]
 
 
 @pytest.fixture(scope="module")
