@@ -196,7 +196,14 @@ FIELDS: Mapping[str, FieldKind] = MappingProxyType(
 
 
 class PageForm(FlaskForm):
-    """The base of every page form: the honeypot; items are added by `page_form`."""
+    """The base of every page form: the honeypot; items are added by `page_form`.
+
+    The app's `CSRFProtect` checks the token of every POST before a view runs, and the page
+    template renders it with ``csrf_token()``; the form itself neither makes nor checks one.
+    """
+
+    class Meta:
+        csrf = False
 
     website = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
 
