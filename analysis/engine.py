@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -35,6 +36,29 @@ class Cell:
     rhs: str
     index: int | None  # position in the free-parameter vector; None when fixed
     value: float
+
+
+def invert_information(info: np.ndarray, name_of: Callable[[int], str]) -> np.ndarray:
+    """Inverse of an information matrix; a singular one raises a ModelError naming a parameter.
+
+    `name_of(k)` names the k-th parameter; it is called only for the error, on the parameter
+    the data pin down least (the largest entry of the eigenvector of the smallest eigenvalue).
+
+    Examples
+    --------
+    >>> invert_information(np.diag([2.0, 4.0]), str).diagonal()
+    array([0.5 , 0.25])
+    """
+    try:
+        if np.linalg.cond(info) < 1e12:
+            return np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        pass
+    weakest = int(np.argmax(np.abs(np.linalg.eigh(info)[1][:, 0])))
+    raise ModelError(
+        f"the model is not identified: its information matrix is singular (look at '{name_of(weakest)}' and the "
+        "constraints around it)"
+    )
 
 
 @dataclass
@@ -71,19 +95,8 @@ class Estimation:
 
         A singular matrix raises a ModelError naming the parameter the data cannot pin down.
         """
-        try:
-            if np.linalg.cond(info) < 1e12:
-                return np.linalg.inv(info)
-        except np.linalg.LinAlgError:
-            pass
-        # The eigenvector of the smallest eigenvalue points at the parameters the data cannot pin down.
-        weakest = int(np.argmax(np.abs(np.linalg.eigh(info)[1][:, 0])))
         free = {cell.index: (cell.lhs, cell.op, cell.rhs) for cell in self.cells() if cell.index is not None}
-        name = " ".join(free[weakest] if weakest in free else extra[weakest - len(free)]).strip()
-        raise ModelError(
-            f"the model is not identified: its information matrix is singular (look at '{name}' and the "
-            "constraints around it)"
-        )
+        return invert_information(info, lambda k: " ".join(free[k] if k in free else extra[k - len(free)]).strip())
 
     def cells(self) -> list[Cell]:
         """Every parameter (free and fixed) with its lavaan-style (lhs, op, rhs)."""

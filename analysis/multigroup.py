@@ -165,7 +165,7 @@ def fit_prepared(
         warnings.simplefilter("always")
         joint = _joint(table, prepared.sample, labels, equal, warm)
         x, converged, iterations = _optimize(joint)
-        vcov = _inverse(joint.information(x), joint.names)
+        vcov = engine.invert_information(joint.information(x), joint.names.__getitem__)
         parts = [_estimation(g, x, converged, iterations) for g in joint.groups]
         estimates = _group_estimates(joint, parts, x, vcov, table)
         fit_indices = _fit_indices(joint, x)
@@ -528,21 +528,6 @@ def _optimize(joint: _Joint) -> tuple[np.ndarray, bool, int]:
 def _gradient(joint: _Joint, result) -> float:
     """Largest absolute gradient at an optimizer's result (inf where F is)."""
     return float(np.abs(joint.objective(result.x)[1]).max()) if np.isfinite(result.fun) else np.inf
-
-
-def _inverse(info: np.ndarray, names: list[str]) -> np.ndarray:
-    """Inverse of the information, or a ModelError naming the parameter the data cannot pin down."""
-    try:
-        if np.linalg.cond(info) < 1e12:
-            return np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        pass
-    # The eigenvector of the smallest eigenvalue points at the parameters the data cannot pin down.
-    weakest = int(np.argmax(np.abs(np.linalg.eigh(info)[1][:, 0])))
-    raise ModelError(
-        f"the model is not identified: its information matrix is singular (look at '{names[weakest]}' and the "
-        "constraints around it)"
-    )
 
 
 def _estimation(group: _Group, x: np.ndarray, converged: bool, iterations: int) -> engine.Estimation:
