@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 import respondents
 import servers
 
+import analysis
 import instrument
 from instrument.schema import TEXT_TYPES
-from survey_app import create_app, flow
+from survey_app import create_app, flow, responses, storage
 from survey_app.cli import main
 
 
@@ -129,6 +133,44 @@ def csrf():
 
 
 # --- A throwaway PostgreSQL server (tests/servers.py), one per test session, a fresh database per test ---
+
+
+@pytest.fixture
+def survey_db(tmp_path, ins):
+    """Makes a SQLite survey database and gives its URL: ``survey_db(300, seed=1, real=1, missing=0.05)``.
+
+    `n` simulated respondents (`analysis.simulate` with the options given) complete the survey
+    through `responses.store_simulated`; `real` respondents have only just started.
+    """
+
+    def make(n: int, *, seed: int = 1, real: int = 0, **options) -> str:
+        url = f"sqlite:///{tmp_path / 'survey.db'}"
+        engine = storage.connect(url)
+        storage.upgrade(engine)
+        data = analysis.simulate(n, seed=seed, instrument=ins, **options)
+        with storage.sessions(engine).begin() as session:
+            responses.store_simulated(session, ins, data, seed=seed)
+            for _ in range(real):
+                responses.start(session, ins, access="open", started_at=storage.now())
+        engine.dispose()
+        return url
+
+    return make
+
+
+@pytest.fixture
+def browser():
+    """Debian's headless Chromium driven by Playwright (skips where either is missing).
+
+    One per test: Playwright's synchronous API runs one instance per thread, and some tests start their own.
+    """
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    from reports import screenshots
+
+    if not Path(shutil.which("chromium") or screenshots.CHROMIUM).is_file():
+        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
+    with screenshots.chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

@@ -98,17 +98,8 @@ def test_invariance_command(tmp_path, capsys):
     assert list(pd.read_csv(out, index_col=0).index) == ["configural", "metric", "scalar"]
 
 
-def test_fit_command_reads_a_survey_database_and_chooses_respondents(tmp_path, capsys, ins):
-    import analysis
-    from survey_app import responses, storage
-
-    url = f"sqlite:///{tmp_path / 'survey.db'}"
-    storage.upgrade(url)
-    engine = storage.connect(url)
-    with storage.sessions(engine).begin() as session:
-        responses.store_simulated(session, ins, analysis.simulate(300, seed=1, instrument=ins), seed=1)
-        responses.start(session, ins, access="open", started_at=storage.now())
-    engine.dispose()
+def test_fit_command_reads_a_survey_database_and_chooses_respondents(tmp_path, capsys, ins, survey_db):
+    url = survey_db(300, seed=1, real=1)
     model = tmp_path / "inf.lavaan"
     model.write_text("inf =~ " + " + ".join(ins.construct_items["inf"]))
     assert main(["fit", url, "--model", str(model)]) == 2

@@ -200,15 +200,10 @@ def test_any_source_analysis_load_reads(tmp_path, hs):
         pd.testing.assert_frame_equal(analysis.fit(source, HS_MODEL).estimates, expected)
 
 
-def test_survey_database_and_missing_codes(tmp_path, ins):
-    from survey_app import responses, storage
+def test_survey_database_and_missing_codes(ins, survey_db):
+    from survey_app import storage
 
-    url = f"sqlite:///{tmp_path / 'survey.db'}"
-    storage.upgrade(url)
-    engine = storage.connect(url)
-    with storage.sessions(engine).begin() as session:
-        responses.store_simulated(session, ins, analysis.simulate(200, seed=4, instrument=ins, missing=0.05), seed=4)
-    engine.dispose()
+    url = survey_db(200, seed=4, missing=0.05)
     frame = storage.responses_frame(url, instrument=ins)  # missing answers as the codes -1 .. -4
     assert (frame[ins.construct_items["inf"]] < 0).any().any()
     model = "inf =~ " + " + ".join(ins.construct_items["inf"])

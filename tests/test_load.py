@@ -128,16 +128,8 @@ class TestSimulatedRows:
             load(survey_frame, instrument=ins, include_simulated="no")
 
 
-def test_database_url(tmp_path, ins):
-    from survey_app import responses, storage
-
-    url = f"sqlite:///{tmp_path / 'survey.db'}"
-    storage.upgrade(url)
-    engine = storage.connect(url)
-    with storage.sessions(engine).begin() as session:
-        responses.store_simulated(session, ins, analysis.simulate(4, seed=1, instrument=ins), seed=1)
-        responses.start(session, ins, access="open", started_at=storage.now())
-    engine.dispose()
+def test_database_url(ins, survey_db):
+    url = survey_db(4, seed=1, real=1)
     with pytest.raises(analysis.DataError, match=r"survey.db holds 1 real and 4 simulated respondents"):
         load(url, instrument=ins)
     loaded = load(url, instrument=ins, include_simulated=False)
@@ -146,15 +138,10 @@ def test_database_url(tmp_path, ins):
     assert loaded.attrs["source"] == url
 
 
-def test_a_database_reads_like_its_export(tmp_path, ins):
-    from survey_app import responses, storage
+def test_a_database_reads_like_its_export(tmp_path, ins, survey_db):
+    from survey_app import storage
 
-    url = f"sqlite:///{tmp_path / 'survey.db'}"
-    storage.upgrade(url)
-    engine = storage.connect(url)
-    with storage.sessions(engine).begin() as session:
-        responses.store_simulated(session, ins, analysis.simulate(40, seed=3, instrument=ins, careless=0.1), seed=3)
-    engine.dispose()
+    url = survey_db(40, seed=3, careless=0.1)
     exported = export.write(storage.responses_frame(url, instrument=ins), tmp_path / "responses.csv", instrument=ins)
     from_db, from_file = load(url, instrument=ins), load(exported[0], instrument=ins)
     assert "qc_flagged" in from_db.columns and from_db["qc_flagged"].any()  # the careless respondents

@@ -270,14 +270,11 @@ def test_latex_tables_compile_in_a_minimal_document(report, request, tmp_path):
 
 
 @pytest.mark.browser
-def test_html_report_loads_in_chromium_without_errors_or_requests(folder, result):
-    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    if not Path(shutil.which("chromium") or screenshots.CHROMIUM).is_file():
-        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
+def test_html_report_loads_in_chromium_without_errors_or_requests(folder, result, browser):
     url = (folder / "report.html").as_uri()
     requested, problems = [], []
-    with screenshots.chromium() as browser:
-        page = browser.new_page()
+    page = browser.new_page()
+    try:
         page.on("request", lambda request: requested.append(request.url))
         page.on("console", lambda message: problems.append(message.text) if message.type in ("error", "warning")
                 else None)  # fmt: skip
@@ -286,6 +283,8 @@ def test_html_report_loads_in_chromium_without_errors_or_requests(folder, result
         page.goto(url, wait_until="networkidle")
         tables = page.locator("table").count()
         diagram = page.locator("figure svg").bounding_box()
+    finally:
+        page.close()
     assert problems == []
     assert [u for u in requested if u != url and not u.startswith("data:")] == []
     assert requested[0] == url

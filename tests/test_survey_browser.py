@@ -6,14 +6,11 @@ system browser through ``executable_path``; no browser download is needed).
 
 from __future__ import annotations
 
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from reports import screenshots
 from survey_app import create_app
 from survey_app.storage import responses_frame
 
@@ -29,15 +26,6 @@ DEVICES = {
     },
 }
 OPEN_ANSWER = "Über LinkedIn & Teams, <b>mostly</b>."
-
-
-@pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    if not Path(shutil.which("chromium") or screenshots.CHROMIUM).is_file():
-        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
-    with screenshots.chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
