@@ -26,6 +26,9 @@ def numeric(data: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
         raise DataError(f"column '{unknown[0]}' is not in the data; it has {len(data.columns)} columns")
     out = {}
     for column in columns:
+        if pd.api.types.is_numeric_dtype(data[column]):
+            out[column] = data[column].to_numpy(dtype=float, na_value=np.nan)
+            continue
         values = pd.to_numeric(data[column], errors="coerce")
         bad = values.isna() & data[column].notna()
         if bad.any():

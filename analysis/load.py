@@ -252,7 +252,7 @@ def _outside(item, ins: instrument_pkg.Instrument):
         )
     allowed = [0, 1] if item.type == "multi" else ins.scales[item.scale].codes
     description = "0 or 1" if item.type == "multi" else f"one of {', '.join(map(str, allowed))}"
-    return description, lambda values: ~values.isin(allowed)
+    return description, lambda values: ~np.isin(values.to_numpy(), allowed)
 
 
 def _text(values: pd.Series) -> pd.Series:

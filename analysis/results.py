@@ -173,7 +173,11 @@ class FitResult:
         if self.missing == "fiml":  # the EM correlations, as semTools' htmt(missing = "ml")
             sd = np.sqrt(np.diag(self.sample_cov))
             return self.sample_cov / np.outer(sd, sd)
-        return self.data.corr()
+        values = self.data.to_numpy(dtype=float)
+        if np.isnan(values).any():
+            return self.data.corr()  # pairwise complete, as R's cor(use = "pairwise")
+        # Complete data (a listwise sample): one BLAS product, where pandas loops over every pair of columns.
+        return pd.DataFrame(np.corrcoef(values, rowvar=False), index=self.data.columns, columns=self.data.columns)
 
     def summary(self) -> str:
         """A plain-text report in the shape of lavaan's ``summary(fit, fit.measures=TRUE)``."""
