@@ -176,8 +176,11 @@ class FitResult:
         values = self.data.to_numpy(dtype=float)
         if np.isnan(values).any():
             return self.data.corr()  # pairwise complete, as R's cor(use = "pairwise")
-        # Complete data (a listwise sample): one BLAS product, where pandas loops over every pair of columns.
-        return pd.DataFrame(np.corrcoef(values, rowvar=False), index=self.data.columns, columns=self.data.columns)
+        # Complete data (a listwise sample): one BLAS product, where pandas loops over every pair of columns;
+        # a constant column gives NaN, as in pandas.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            matrix = np.corrcoef(values, rowvar=False)
+        return pd.DataFrame(matrix, index=self.data.columns, columns=self.data.columns)
 
     def summary(self) -> str:
         """A plain-text report in the shape of lavaan's ``summary(fit, fit.measures=TRUE)``."""
