@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 ALPHA = 0.05
 COLUMNS = ["research_question", "hypothesis", "statement", "test", "estimate", "ci_lower", "ci_upper", "pvalue",
-           "decision", "rule"]  # fmt: skip
+           "df", "decision", "rule"]  # fmt: skip
+"""``df``: degrees of freedom of a chi-square test (model comparisons, crosstabs); NaN for the others."""
 SIGN_RULE = "two-sided p < .05 and the expected sign"
 
 
@@ -82,6 +83,7 @@ def _comparison(result, raw, hyp) -> dict:
         "test": f"six-factor CFA vs one factor: chi-square difference {test.chisq_diff:.2f} on {test.df_diff:.0f} df",
         "estimate": test.chisq_diff,
         "pvalue": test.pvalue,
+        "df": test.df_diff,
         "decision": "supported" if acceptable and better else "not supported",
         "rule": "six-factor CFI >= .90, RMSEA <= .08, SRMR <= .08 and a significant chi-square difference",
     }
@@ -120,10 +122,11 @@ def _crosstab(result, raw, hyp) -> dict:
     items = hyp.test.items
     answers = numeric(raw, items)
     counts = pd.DataFrame({item: answers[item].value_counts() for item in items}).fillna(0).T
-    statistic, pvalue, _, _ = chi2_contingency(counts.to_numpy())
+    statistic, pvalue, dof, _ = chi2_contingency(counts.to_numpy())
     cramers_v = float(np.sqrt(statistic / (counts.to_numpy().sum() * (min(counts.shape) - 1))))
     return {"test": f"chi-square of contact pattern by media type ({', '.join(items)}), Cramer's V",
-            "estimate": cramers_v, "pvalue": pvalue, "decision": "supported" if pvalue < ALPHA else "not supported",
+            "estimate": cramers_v, "pvalue": pvalue, "df": dof,
+            "decision": "supported" if pvalue < ALPHA else "not supported",
             "rule": "p < .05; one respondent answers for several media, so p is optimistic"}  # fmt: skip
 
 
@@ -160,6 +163,7 @@ def _multigroup(result, raw, hyp) -> dict:
         "test": f"{test}: {statistic} (n = {sizes})",
         "estimate": difference.chisq_diff,
         "pvalue": difference.pvalue,
+        "df": difference.df_diff,
         "decision": "supported" if difference.pvalue < ALPHA else "not supported",
         "rule": "structural paths held equal across the groups fit worse: chi-square difference p < .05",
     }

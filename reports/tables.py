@@ -12,7 +12,6 @@ Examples
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,8 +22,6 @@ from analysis import FitResult
 from . import apa, sample
 
 HTMT_LIMITS = (0.85, 0.90)  # Henseler et al. (2015): conceptually similar (.90) and distinct (.85) constructs
-COMPARISON_DF = re.compile(r"chi-square difference \S+ on (\d+) df")
-"""The degrees of freedom in the evidence text `analysis.hypotheses` writes for a model comparison."""
 
 
 @dataclass(frozen=True)
@@ -214,13 +211,11 @@ def _rival_models(result: FitResult) -> list[tuple[list[str], str]]:
     rivals = []
     for row in table[table.hypothesis.map(kinds) == "comparison"].itertuples():
         label = f"{apa.capitalized(row.test.split(':')[0])} ({row.research_question}, {row.hypothesis})"
-        if pd.isna(row.pvalue):
-            rivals.append(([label, row.decision, ""], f"{row.hypothesis} {row.decision}: {row.rule}."))
-            continue
-        df = COMPARISON_DF.search(row.test)
-        chisq = "Δχ²" + (f"({df[1]})" if df else "")
-        rivals.append(([label, f"{chisq} = {apa.number(row.estimate)}, {apa.p_text(row.pvalue)}", "p < .05"],
-                       f"{row.hypothesis} {row.decision}: {row.rule}."))  # fmt: skip
+        if pd.isna(row.pvalue):  # not evaluated: the row says so, the note why
+            cells = [label, row.decision, ""]
+        else:
+            cells = [label, f"Δχ²({row.df:.0f}) = {apa.number(row.estimate)}, {apa.p_text(row.pvalue)}", "p < .05"]
+        rivals.append((cells, f"{row.hypothesis} {row.decision}: {row.rule}."))
     return rivals
 
 

@@ -281,6 +281,7 @@ def test_rq4_paths_differ_by_real_time_marketing_as_lavaan():
     row = result.hypotheses.set_index("hypothesis").loc["H4"]
     assert row.estimate == pytest.approx(lrt["chisq_diff"], rel=1e-5)
     assert row.pvalue == pytest.approx(lrt["pvalue"], rel=1e-4)
+    assert row.df == lrt["df_diff"] == 13
     assert row.decision == "supported" and "on 13 df (n = low 258, high 242)" in row.test
 
 

@@ -381,6 +381,7 @@ def test_model_fit_table_has_the_one_factor_comparison_of_rq2(fmt, folder, resul
     rows = {row[0]: row[1:] for row in table(READERS[fmt](folder), result, "Model fit")}
     hyp = result.hypotheses.set_index("hypothesis").loc["H2a"]
     df = re.search(r"on (\d+) df", hyp.test)[1]
+    assert hyp.df == int(df)  # the column and the evidence text agree
     assert rows["Six-factor CFA vs one factor (RQ2, H2a)"] == [
         f"Δχ²({df}) = {apa.number(hyp.estimate)}, {apa.p_text(hyp.pvalue)}",
         "p < .05",
