@@ -17,6 +17,7 @@ import pandas as pd
 import pyreadstat
 
 import instrument as instrument_pkg
+from instrument.codebook import ORDER_PREFIX, PAGE_PREFIX
 from instrument.schema import TEXT_TYPES
 
 from .data import numeric
@@ -179,7 +180,7 @@ _READERS = {
 
 def _text_columns(ins: instrument_pkg.Instrument) -> list[str]:
     answers = [v for item in ins.items.values() if item.type in TEXT_TYPES for v in item.variables]
-    orders = [f"order__{s.id}" for s in ins.sections if s.randomize]  # survey_app.storage.ORDER_PREFIX
+    orders = [f"{ORDER_PREFIX}{s.id}" for s in ins.sections if s.randomize]
     return [*TEXT_META, *answers, *orders]
 
 
@@ -216,7 +217,7 @@ def _typed(frame: pd.DataFrame, ins: instrument_pkg.Instrument, name: str) -> pd
         out[column] = _as_bool(out[column], column, name)
     for column in out.columns.intersection(COUNTS):
         out[column] = _whole_numbers(numeric(out, [column])[column], column, name)
-    timings = [c for c in out.columns if c == "duration_s" or c.startswith("page_s__")]
+    timings = [c for c in out.columns if c == "duration_s" or c.startswith(PAGE_PREFIX)]
     if timings:
         out[timings] = numeric(out, timings)
     return out

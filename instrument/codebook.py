@@ -16,6 +16,10 @@ COLUMNS = [
     "construct", "reverse", "required", "show_if",
 ]  # fmt: skip
 SELECTED = {1: "Selected", 0: "Not selected"}
+PAGE_PREFIX = "page_s__"
+"""The web survey's paradata column ``page_s__<section>`` beside the codebook variables: seconds on the page."""
+ORDER_PREFIX = "order__"
+"""``order__<section>``: the item ids in the order the respondent saw them, for pages the instrument randomizes."""
 
 
 def build(instrument: Instrument) -> pd.DataFrame:

@@ -21,8 +21,8 @@ from markupsafe import Markup
 
 from analysis import DataError, reliability
 from instrument import Instrument
+from instrument.codebook import PAGE_PREFIX
 
-from .storage import PAGE_PREFIX
 from .svg import bar_chart
 
 DATA_CHOICES = ("real", "simulated", "all")

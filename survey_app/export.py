@@ -42,11 +42,10 @@ from openpyxl.cell import WriteOnlyCell
 
 import instrument as instrument_pkg
 from instrument.codebook import COLUMNS as CODEBOOK_COLUMNS
-from instrument.codebook import _labels_text, render
+from instrument.codebook import ORDER_PREFIX, PAGE_PREFIX, _labels_text, render
 from instrument.schema import TEXT_TYPES
 
 from . import quality
-from .storage import ORDER_PREFIX, PAGE_PREFIX
 
 FORMATS = ("csv", "xlsx", "sav", "dta", "parquet")
 YES_NO = {0: "No", 1: "Yes"}

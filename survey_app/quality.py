@@ -54,9 +54,8 @@ from scipy.stats import chi2
 import instrument as instrument_pkg
 from analysis.data import numeric
 from analysis.errors import DataError
+from instrument.codebook import PAGE_PREFIX
 from instrument.schema import TEXT_TYPES
-
-from .storage import PAGE_PREFIX
 
 COLUMNS = [
     "longstring", "irv", "mahalanobis", "even_odd", "speeding_pages", "failed_checks", "bot_suspect", "flagged",

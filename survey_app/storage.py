@@ -31,6 +31,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 import instrument as instrument_pkg
+from instrument.codebook import ORDER_PREFIX, PAGE_PREFIX
 from instrument.schema import TEXT_TYPES
 
 from .models import Answer, PageTiming, Respondent
@@ -41,10 +42,6 @@ META_COLUMNS = [
     "started_at", "completed_at", "duration_s", "seed", "honeypot",
 ]  # fmt: skip
 """The export frame's leading columns, before the codebook variables (see the survey contract)."""
-PAGE_PREFIX = "page_s__"
-"""``page_s__<section>``: seconds on the page."""
-ORDER_PREFIX = "order__"
-"""``order__<section>``: the item ids in the order the respondent saw them, for pages the instrument randomizes."""
 SQLITE_BUSY_MS = 10_000
 """How long a SQLite writer waits for another process's write to finish before giving up."""
 
