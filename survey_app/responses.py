@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -90,10 +91,17 @@ _BY_PUBLIC_ID = select(Respondent).where(Respondent.public_id == bindparam("publ
 _ANSWERS = select(Answer.variable, Answer.value_num, Answer.value_text).where(
     Answer.respondent_id == bindparam("respondent")
 )
-_SECTIONS_SHOWN = select(PageTiming.section).where(PageTiming.respondent_id == bindparam("respondent"))
-_TIMING = select(PageTiming.shown_at, PageTiming.seconds, PageTiming.submitted).where(
-    PageTiming.respondent_id == bindparam("respondent"), PageTiming.section == bindparam("section")
+_CLOCKS = select(PageTiming.section, PageTiming.shown_at, PageTiming.seconds, PageTiming.submitted).where(
+    PageTiming.respondent_id == bindparam("respondent")
 )
+
+
+class PageClock(NamedTuple):
+    """A page's timing row: when it was last shown (None once left), seconds on it so far, whether answered."""
+
+    shown_at: datetime | None
+    seconds: float
+    submitted: bool
 
 
 def find(session: Session, public_id: str) -> Respondent | None:
@@ -139,10 +147,17 @@ def page_shown(session: Session, person: Respondent, section: str, at: datetime)
     )  # fmt: skip
 
 
-def page_left(session: Session, person: Respondent, section: str, at: datetime, *, submitted: bool) -> None:
-    """Add the time since the page was shown to its total; `submitted` marks it answered (Next)."""
-    key = {"respondent": person.id, "section": section}
-    shown_at, seconds, was_submitted = session.execute(_TIMING, key).first() or (None, 0.0, False)
+def page_clocks(session: Session, person: Respondent) -> dict[str, PageClock]:
+    """The respondent's page clocks by section: one for every page they have been shown."""
+    rows = session.execute(_CLOCKS, {"respondent": person.id})
+    return {section: PageClock(*clock) for section, *clock in rows}
+
+
+def page_left(
+    session: Session, person: Respondent, section: str, at: datetime, *, submitted: bool, clock: PageClock | None
+) -> None:
+    """Add the time since the page was shown (`clock`, as `page_clocks` read it) to its total; `submitted`: answered."""
+    shown_at, seconds, was_submitted = clock or (None, 0.0, False)
     if shown_at is not None:
         seconds += min(max((at - as_utc(shown_at)).total_seconds(), 0.0), MAX_PAGE_SECONDS)
     _upsert(
@@ -152,10 +167,9 @@ def page_left(session: Session, person: Respondent, section: str, at: datetime, 
     )  # fmt: skip
 
 
-def furthest_page(session: Session, ins: Instrument, person: Respondent) -> int:
+def furthest_page(ins: Instrument, person: Respondent, clocks: Mapping[str, PageClock]) -> int:
     """The highest page number the respondent has been shown (pages up to it may be revisited)."""
-    shown = session.scalars(_SECTIONS_SHOWN, {"respondent": person.id})
-    known = [flow.position(ins, s) for s in shown if flow.section(ins, s) is not None]
+    known = [flow.position(ins, s) for s in clocks if flow.section(ins, s) is not None]
     return max([flow.position(ins, person.page), *known])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from survey_app import flow
 from survey_app.extensions import state
 from survey_app.models import PageTiming, Respondent
-from survey_app.storage import responses_frame
+from survey_app.storage import now, responses_frame
 
 
 def frame(app):
@@ -214,6 +215,21 @@ def test_time_on_each_page_is_recorded(app, taker):
     assert (pages.astype(float) >= 0).all() and row.duration_s >= 0
     with state_of(app).sessions() as session:
         assert all(t.submitted for t in session.scalars(select(PageTiming)))
+
+
+def test_the_consent_page_is_timed_from_the_welcome_page(app, taker, ins):
+    html = taker.client.get("/").get_data(as_text=True)
+    with taker.client.session_transaction() as browser:
+        browser["welcome_at"] -= 40  # the welcome page was opened 40 s before consent
+    data = {name: taker.default(name) for name in taker.questions(html)}
+    response = taker.client.post(taker.action(html), data={**data, "csrf_token": taker.csrf(html), "nav": "next"})
+    assert response.status_code == 302
+    row = frame(app).iloc[0]
+    assert 40 <= row[f"page_s__{ins.sections[0].id}"] < 45
+    (person,) = respondents(app)
+    with state_of(app).sessions() as session:
+        assert session.get(PageTiming, (person.id, ins.sections[0].id)).submitted
+    assert (now() - datetime.fromisoformat(row.started_at)).total_seconds() >= 40  # started on the welcome page
 
 
 def test_a_filled_honeypot_flags_the_respondent_but_keeps_the_answers(app, taker):

@@ -86,13 +86,14 @@ def page(section_id: str):
         if request.method == "POST":
             abort(400, description="This response is already finished; nothing was changed.")
         return _continue(person)
-    if person is not None and flow.position(ins, sec.id) > responses.furthest_page(db(), ins, person):
+    clocks = responses.page_clocks(db(), person) if person is not None else {}
+    if person is not None and flow.position(ins, sec.id) > responses.furthest_page(ins, person, clocks):
         if request.method == "POST":
             abort(400, description="This page is not open yet; nothing was saved.")
         return _continue(person)
     if request.method == "GET":
         return _show(sec, person)
-    return _submit(sec, person)
+    return _submit(sec, person, clocks)
 
 
 def _items(sec, person: Respondent | None):
@@ -130,7 +131,7 @@ def _show(sec, person: Respondent | None, form: forms.PageForm | None = None):
     ), 200 if form.errors == {} else 422
 
 
-def _submit(sec, person: Respondent | None):
+def _submit(sec, person: Respondent | None, clocks: dict[str, responses.PageClock]):
     ins = instrument()
     items, stored = _items(sec, person)
     problem = forms.tampering(items, ins, request.form)
@@ -139,17 +140,17 @@ def _submit(sec, person: Respondent | None):
     form = forms.page_form(items, ins)
     backwards = request.form.get("nav") == "back"
     if backwards and person is not None:
-        return _back(person, sec, items, form)
+        return _back(person, sec, items, form, clocks.get(sec.id))
     if not form.validate():
         return _show(sec, person, form)
     values = forms.store(items, ins, form)
     if sec.id == ins.sections[0].id and flow.screened_out(items, values):
         return _decline(person)
     if person is None:
-        person = _start(_session_token())
+        person, clocks = _start(_session_token())
     values |= _routed_out(ins, sec, items, values)
     responses.save(db(), person, values)
-    responses.page_left(db(), person, sec.id, now(), submitted=True)
+    responses.page_left(db(), person, sec.id, now(), submitted=True, clock=clocks.get(sec.id))
     if request.form.get(forms.HONEYPOT):
         person.honeypot = True
     if flow.screened_out(items, values):
@@ -181,18 +182,19 @@ def _session_token():
     return found
 
 
-def _start(token) -> Respondent:
-    started = now()
+def _start(token) -> tuple[Respondent, dict[str, responses.PageClock]]:
+    """A new respondent on consent, and its page clocks: the first page's runs from when the welcome page was shown."""
+    started, clocks = now(), {}
     welcome_at = session.pop("welcome_at", None)
     person, resume_code = responses.start(
         db(), instrument(), access="open" if token is None else "token", token=token, started_at=started
     )
     if welcome_at is not None and 0 <= started.timestamp() - welcome_at <= responses.MAX_PAGE_SECONDS:
         person.started_at = datetime.fromtimestamp(welcome_at, UTC)
-        responses.page_shown(db(), person, instrument().sections[0].id, person.started_at)
+        clocks[instrument().sections[0].id] = responses.PageClock(person.started_at, 0.0, False)
     session["respondent"] = person.public_id
     session["resume_code"] = resume_code
-    return person
+    return person, clocks
 
 
 def _routed_out(ins, sec, items, values) -> dict:
@@ -205,11 +207,11 @@ def _routed_out(ins, sec, items, values) -> dict:
     return out
 
 
-def _back(person: Respondent, sec, items, form: forms.PageForm):
+def _back(person: Respondent, sec, items, form: forms.PageForm, clock: responses.PageClock | None):
     ins = instrument()
     form.validate()
     responses.save(db(), person, forms.store(items, ins, form, answered_only=True))
-    responses.page_left(db(), person, sec.id, now(), submitted=False)
+    responses.page_left(db(), person, sec.id, now(), submitted=False, clock=clock)
     stored = responses.answers_of(db(), person)
     for earlier in reversed(ins.sections[: flow.position(ins, sec.id)]):
         if flow.page_items(ins, earlier, person.display_order, stored):
