@@ -179,7 +179,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
     parser.add_argument("--respondents", type=int, nargs="+", default=[10, 50], help="respondents who never pause")
-    parser.add_argument("--paced", type=int, nargs="+", default=[50, 200], help="respondents who pause")
+    parser.add_argument("--paced", type=int, nargs="*", default=[50, 200], help="respondents who pause")
     parser.add_argument("--think", type=float, default=2.0, help="their mean pause between pages, s (default 2)")
     parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per measurement")
     parser.add_argument("--warmup", type=float, default=3.0, help="untimed seconds of load before each")

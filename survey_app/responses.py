@@ -4,12 +4,18 @@ The web survey and `socialimp seed` both store respondents through these functio
 respondents look exactly like real ones in the database, except for ``simulated = True``. Callers
 own the transaction: nothing here commits.
 
+Each function runs one or two Core statements on the session's connection, built once per process;
+no ORM unit of work runs on a page submission, whose cost is mostly these few statements (the ORM's
+loading and flushing would double it). A respondent is therefore a read-only row of ``respondents``
+(a `Person`), and a change is written at once with `update`.
+
 Examples
 --------
 >>> from survey_app import responses, storage
 >>> with storage.sessions(storage.connect("sqlite:///survey.db")).begin() as session:  # doctest: +SKIP
 ...     person, resume_code = responses.start(session, ins, access="open", started_at=storage.now())
 ...     responses.save(session, person, {"consent": 1})
+...     responses.update(session, person, page="screening")
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,6 +42,31 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 """Resume and receipt codes avoid characters people confuse when copying (0/O, 1/I/L)."""
 MAX_PAGE_SECONDS = 3600.0
 """A page left open longer than this counts this long: the person was away, not reading."""
+
+Person = Row
+"""A respondent as these functions read it: a row of ``respondents`` (``person.id``, ``person.page``, ...)."""
+
+_RESPONDENTS, _ANSWERS, _TIMINGS, _TOKENS = (model.__table__ for model in (Respondent, Answer, PageTiming, Token))
+# The statements of every page, built once: SQLAlchemy would otherwise build and hash each anew on every request.
+_START = insert(_RESPONDENTS).returning(*_RESPONDENTS.c)
+_BY_PUBLIC_ID = select(_RESPONDENTS).where(_RESPONDENTS.c.public_id == bindparam("public_id"))
+_UPDATE = _RESPONDENTS.update().where(_RESPONDENTS.c.id == bindparam("respondent"))
+"""Its SET clause is the columns of the parameters given (one compiled form per set of columns)."""
+_ANSWERS_OF = select(_ANSWERS.c.variable, _ANSWERS.c.value_num, _ANSWERS.c.value_text).where(
+    _ANSWERS.c.respondent_id == bindparam("respondent")
+)
+_CLOCKS = select(_TIMINGS.c.section, _TIMINGS.c.shown_at, _TIMINGS.c.seconds, _TIMINGS.c.submitted).where(
+    _TIMINGS.c.respondent_id == bindparam("respondent")
+)
+_USE_TOKEN = (
+    _TOKENS.update()
+    .where(_TOKENS.c.id == bindparam("token_id"))
+    .values(used_at=func.coalesce(_TOKENS.c.used_at, bindparam("at")))
+)
+
+
+def _run(session: Session, statement, parameters=None):
+    return session.connection().execute(statement, parameters)
 
 
 def new_code() -> str:
@@ -57,7 +88,7 @@ def start(
     token: Token | None = None,
     simulated: bool = False,
     seed: int | None = None,
-) -> tuple[Respondent, str]:
+) -> tuple[Person, str]:
     """Create a respondent on the instrument's first page; return it and its resume code.
 
     The randomization seed is drawn unless given, and the display order it gives is stored.
@@ -66,34 +97,14 @@ def start(
         raise ValueError(f"access must be 'open' or 'token', not {access!r}")
     seed = secrets.randbelow(2**31 - 1) if seed is None else seed
     resume_code = new_code()
-    person = Respondent(
-        public_id=secrets.token_hex(8),
-        status="partial",
-        simulated=simulated,
-        access=access,
-        token_id=token.id if token is not None else None,
-        instrument_version=ins.version,
-        instrument_hash=ins.content_hash,
-        seed=seed,
-        display_order=flow.display_order(ins, seed),
-        page=ins.sections[0].id,
-        honeypot=False,
-        resume_digest=digest(resume_code),
-        started_at=started_at,
-    )
-    session.add(person)
-    session.flush()
+    person = _run(session, _START, {
+        "public_id": secrets.token_hex(8), "status": "partial", "simulated": simulated, "access": access,
+        "token_id": token.id if token is not None else None, "instrument_version": ins.version,
+        "instrument_hash": ins.content_hash, "seed": seed, "display_order": flow.display_order(ins, seed),
+        "page": ins.sections[0].id, "honeypot": False, "resume_digest": digest(resume_code),
+        "receipt_digest": None, "started_at": started_at, "completed_at": None,
+    }).one()  # fmt: skip
     return person, resume_code
-
-
-# The queries of every page, built once: SQLAlchemy would otherwise build and hash each anew on every request.
-_BY_PUBLIC_ID = select(Respondent).where(Respondent.public_id == bindparam("public_id"))
-_ANSWERS = select(Answer.variable, Answer.value_num, Answer.value_text).where(
-    Answer.respondent_id == bindparam("respondent")
-)
-_CLOCKS = select(PageTiming.section, PageTiming.shown_at, PageTiming.seconds, PageTiming.submitted).where(
-    PageTiming.respondent_id == bindparam("respondent")
-)
 
 
 class PageClock(NamedTuple):
@@ -104,18 +115,29 @@ class PageClock(NamedTuple):
     submitted: bool
 
 
-def find(session: Session, public_id: str) -> Respondent | None:
+def find(session: Session, public_id: str) -> Person | None:
     """The respondent with this public id (the one a browser session holds), if it exists."""
-    return session.scalar(_BY_PUBLIC_ID, {"public_id": public_id})
+    return _run(session, _BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
 
 
-def answers_of(session: Session, person: Respondent) -> dict[str, flow.Value]:
+def update(session: Session, person: Person, **columns) -> None:
+    """Write columns of the respondent's row, e.g. ``update(session, person, page="exchange")``.
+
+    `person` keeps the values it was read with; read it again with `find` to see the new ones.
+    """
+    unknown = set(columns) - set(_RESPONDENTS.c.keys())
+    if unknown or "id" in columns:
+        raise ValueError(f"respondents have no column(s) {sorted(unknown or {'id'})} to update")
+    _run(session, _UPDATE, {"respondent": person.id, **columns})
+
+
+def answers_of(session: Session, person: Person) -> dict[str, flow.Value]:
     """The respondent's stored values by variable (numbers as int, text as str)."""
-    rows = session.execute(_ANSWERS, {"respondent": person.id})
+    rows = _run(session, _ANSWERS_OF, {"respondent": person.id})
     return {variable: number if number is not None else text for variable, number, text in rows}
 
 
-def save(session: Session, person: Respondent, values: Mapping[str, flow.Value]) -> None:
+def save(session: Session, person: Person, values: Mapping[str, flow.Value]) -> None:
     """Insert or overwrite the respondent's values, one row per variable, in one statement."""
     if not values:
         return
@@ -128,9 +150,9 @@ def save(session: Session, person: Respondent, values: Mapping[str, flow.Value])
 
 
 def _upsert(session: Session, model, rows: list[dict], *, keys: tuple[str, ...], update: tuple[str, ...]) -> None:
-    # INSERT ... ON CONFLICT: a double-clicked Next cannot collide with itself. Built once and run with the rows as
-    # parameters (one executemany, which psycopg sends in one round trip): compiled once per process, not per page.
-    session.connection().execute(_upsert_statement(session.get_bind().dialect.name, model, keys, update), rows)
+    # INSERT ... ON CONFLICT: a double-clicked Next cannot collide with itself. Run with the rows as parameters
+    # (one executemany, which psycopg sends in one round trip).
+    _run(session, _upsert_statement(session.get_bind().dialect.name, model, keys, update), rows)
 
 
 @cache
@@ -139,7 +161,7 @@ def _upsert_statement(dialect_name: str, model, keys: tuple[str, ...], update: t
     return statement.on_conflict_do_update(index_elements=list(keys), set_={c: statement.excluded[c] for c in update})
 
 
-def page_shown(session: Session, person: Respondent, section: str, at: datetime) -> None:
+def page_shown(session: Session, person: Person, section: str, at: datetime) -> None:
     """Start the clock on a page the respondent is looking at."""
     _upsert(
         session, PageTiming, [{"respondent_id": person.id, "section": section, "shown_at": at, "seconds": 0.0,
@@ -147,14 +169,14 @@ def page_shown(session: Session, person: Respondent, section: str, at: datetime)
     )  # fmt: skip
 
 
-def page_clocks(session: Session, person: Respondent) -> dict[str, PageClock]:
+def page_clocks(session: Session, person: Person) -> dict[str, PageClock]:
     """The respondent's page clocks by section: one for every page they have been shown."""
-    rows = session.execute(_CLOCKS, {"respondent": person.id})
+    rows = _run(session, _CLOCKS, {"respondent": person.id})
     return {section: PageClock(*clock) for section, *clock in rows}
 
 
 def page_left(
-    session: Session, person: Respondent, section: str, at: datetime, *, submitted: bool, clock: PageClock | None
+    session: Session, person: Person, section: str, at: datetime, *, submitted: bool, clock: PageClock | None
 ) -> None:
     """Add the time since the page was shown (`clock`, as `page_clocks` read it) to its total; `submitted`: answered."""
     shown_at, seconds, was_submitted = clock or (None, 0.0, False)
@@ -167,47 +189,48 @@ def page_left(
     )  # fmt: skip
 
 
-def furthest_page(ins: Instrument, person: Respondent, clocks: Mapping[str, PageClock]) -> int:
+def furthest_page(ins: Instrument, person: Person, clocks: Mapping[str, PageClock]) -> int:
     """The highest page number the respondent has been shown (pages up to it may be revisited)."""
     known = [flow.position(ins, s) for s in clocks if flow.section(ins, s) is not None]
     return max([flow.position(ins, person.page), *known])
 
 
-def complete(session: Session, person: Respondent, at: datetime) -> str:
+def complete(session: Session, person: Person, at: datetime) -> str:
     """Mark the response complete and its token used; return the receipt code for deletion requests."""
     receipt = new_code()
-    person.status = "complete"
-    person.completed_at = at
-    person.receipt_digest = digest(receipt)
+    update(session, person, status="complete", completed_at=at, receipt_digest=digest(receipt))
     _use_token(session, person, at)
     return receipt
 
 
-def screen_out(session: Session, person: Respondent, at: datetime) -> None:
+def screen_out(session: Session, person: Person, at: datetime) -> None:
     """End the survey for a respondent outside the target group (their answers so far are kept)."""
-    person.status = "screened_out"
+    update(session, person, status="screened_out")
     _use_token(session, person, at)
 
 
-def _use_token(session: Session, person: Respondent, at: datetime) -> None:
+def _use_token(session: Session, person: Person, at: datetime) -> None:
     if person.token_id is not None:
-        token = session.get(Token, person.token_id)
-        token.used_at = token.used_at or at
+        _run(session, _USE_TOKEN, {"token_id": person.token_id, "at": at})
 
 
-def by_code(session: Session, code: str, *, kind: str) -> Respondent | None:
+def of_token(session: Session, token: Token) -> Person | None:
+    """The respondent who started with this invitation, if anyone has."""
+    return _run(session, select(_RESPONDENTS).where(_RESPONDENTS.c.token_id == token.id)).first()
+
+
+def by_code(session: Session, code: str, *, kind: str) -> Person | None:
     """The respondent whose resume (`kind="resume"`) or receipt (`kind="receipt"`) code this is."""
-    column = {"resume": Respondent.resume_digest, "receipt": Respondent.receipt_digest}.get(kind)
+    column = {"resume": _RESPONDENTS.c.resume_digest, "receipt": _RESPONDENTS.c.receipt_digest}.get(kind)
     if column is None:
         raise ValueError(f"kind must be 'resume' or 'receipt', not {kind!r}")
-    return session.scalar(select(Respondent).where(column == digest(code)))
+    return _run(session, select(_RESPONDENTS).where(column == digest(code))).one_or_none()
 
 
-def erase(session: Session, person: Respondent) -> None:
+def erase(session: Session, person: Person) -> None:
     """Delete a respondent with every answer and timing (a GDPR erasure request)."""
-    session.execute(delete(Answer).where(Answer.respondent_id == person.id))
-    session.execute(delete(PageTiming).where(PageTiming.respondent_id == person.id))
-    session.delete(person)
+    for table, column in ((_ANSWERS, "respondent_id"), (_TIMINGS, "respondent_id"), (_RESPONDENTS, "id")):
+        _run(session, table.delete().where(table.c[column] == person.id))
 
 
 def store_simulated(session: Session, ins: Instrument, data: pd.DataFrame, *, seed: int | None = None) -> int:
@@ -232,13 +255,12 @@ def store_simulated(session: Session, ins: Instrument, data: pd.DataFrame, *, se
         person, _ = start(
             session, ins, access="open", started_at=started, simulated=True, seed=int(rng.integers(2**31 - 1))
         )
-        person.page = ins.sections[-1].id
         save(session, person, values)
-        session.add_all(
-            PageTiming(respondent_id=person.id, section=s, seconds=t, submitted=True) for s, t in seconds.items()
-        )
+        timings = [{"respondent_id": person.id, "section": s, "shown_at": None, "seconds": t, "submitted": True}
+                   for s, t in seconds.items()]  # fmt: skip
+        _run(session, insert(_TIMINGS), timings)
+        update(session, person, page=ins.sections[-1].id)
         complete(session, person, started + timedelta(seconds=sum(seconds.values())))
-    session.flush()
     return len(data)
 
 

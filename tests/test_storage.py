@@ -151,10 +151,27 @@ def test_saving_again_overwrites_and_erasing_removes_everything(db, ins):
             assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
 
 
+def test_a_respondent_is_updated_column_by_column_and_unknown_columns_are_refused(db, ins):
+    with storage.sessions(db).begin() as session:
+        person, _ = responses.start(session, ins, access="open", started_at=storage.now())
+        responses.update(session, person, page="exchange", honeypot=True)
+        again = responses.find(session, person.public_id)
+        assert (person.page, again.page, again.honeypot, again.status) == (
+            ins.sections[0].id,
+            "exchange",
+            True,
+            "partial",
+        )
+        with pytest.raises(ValueError, match=r"respondents have no column\(s\) \['colour'\] to update"):
+            responses.update(session, person, colour="red")
+        with pytest.raises(ValueError, match=r"no column\(s\) \['id'\]"):
+            responses.update(session, person, id=7)
+
+
 def test_codes_are_found_whatever_their_spelling(db, ins):
     with storage.sessions(db).begin() as session:
         person, code = responses.start(session, ins, access="open", started_at=storage.now())
-        assert responses.by_code(session, code.lower().replace("-", " "), kind="resume") is person
+        assert responses.by_code(session, code.lower().replace("-", " "), kind="resume").id == person.id
         with pytest.raises(ValueError, match="kind must be 'resume' or 'receipt', not 'other'"):
             responses.by_code(session, code, kind="other")
 

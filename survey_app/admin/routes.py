@@ -241,7 +241,7 @@ def respondent_list():
 @bp.post("/respondents/<public_id>/delete")
 @login_required
 def delete_respondent(public_id: str):
-    person = db().scalar(select(Respondent).where(Respondent.public_id == public_id))
+    person = responses.find(db(), public_id)
     if person is None:
         abort(404, description=f"There is no respondent {public_id}; nothing was deleted.")
     responses.erase(db(), person)

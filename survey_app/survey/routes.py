@@ -16,11 +16,10 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from markupsafe import Markup
-from sqlalchemy import select
 
 from .. import flow, responses, tokens
 from ..extensions import db, instrument
-from ..models import Respondent
+from ..responses import Person
 from ..storage import normalize_code, now
 from . import forms
 
@@ -29,7 +28,7 @@ bp = Blueprint("survey", __name__, template_folder="templates")
 END_PAGES = {"complete": "survey.done", "screened_out": "survey.screened_out"}
 
 
-def current_respondent() -> Respondent | None:
+def current_respondent() -> Person | None:
     """The respondent of this browser session, if it still exists."""
     public_id = session.get("respondent")
     if public_id is None:
@@ -62,7 +61,7 @@ def invitation(token: str):
         abort(404, description="This invitation link is not valid. Please check that you copied all of it.")
     if found.used_at is not None:
         return render_template("survey/token_used.html"), 410
-    started = db().scalar(select(Respondent).where(Respondent.token_id == found.id))
+    started = responses.of_token(db(), found)
     session.clear()
     session["token"] = found.token
     if started is not None:
@@ -96,7 +95,7 @@ def page(section_id: str):
     return _submit(sec, person, clocks)
 
 
-def _items(sec, person: Respondent | None):
+def _items(sec, person: Person | None):
     ins = instrument()
     if person is None:
         return flow.page_items(ins, sec, {}, {}), {}
@@ -104,7 +103,7 @@ def _items(sec, person: Respondent | None):
     return flow.page_items(ins, sec, person.display_order, stored), stored
 
 
-def _show(sec, person: Respondent | None, form: forms.PageForm | None = None):
+def _show(sec, person: Person | None, form: forms.PageForm | None = None):
     ins = instrument()
     items, stored = _items(sec, person)
     if person is not None and not items:
@@ -115,7 +114,8 @@ def _show(sec, person: Respondent | None, form: forms.PageForm | None = None):
         session["welcome_at"] = now().timestamp()  # the welcome page's clock; the respondent starts on consent
     elif person is not None and request.method == "GET":
         responses.page_shown(db(), person, sec.id, now())
-        person.page = sec.id
+        if person.page != sec.id:
+            responses.update(db(), person, page=sec.id)
         db().commit()
     return render_template(
         "survey/page.html",
@@ -131,7 +131,7 @@ def _show(sec, person: Respondent | None, form: forms.PageForm | None = None):
     ), 200 if form.errors == {} else 422
 
 
-def _submit(sec, person: Respondent | None, clocks: dict[str, responses.PageClock]):
+def _submit(sec, person: Person | None, clocks: dict[str, responses.PageClock]):
     ins = instrument()
     items, stored = _items(sec, person)
     problem = forms.tampering(items, ins, request.form)
@@ -152,7 +152,7 @@ def _submit(sec, person: Respondent | None, clocks: dict[str, responses.PageCloc
     responses.save(db(), person, values)
     responses.page_left(db(), person, sec.id, now(), submitted=True, clock=clocks.get(sec.id))
     if request.form.get(forms.HONEYPOT):
-        person.honeypot = True
+        responses.update(db(), person, honeypot=True)
     if flow.screened_out(items, values):
         responses.screen_out(db(), person, now())
         db().commit()
@@ -160,7 +160,7 @@ def _submit(sec, person: Respondent | None, clocks: dict[str, responses.PageCloc
     return _advance(person, sec, stored | values)
 
 
-def _decline(person: Respondent | None):
+def _decline(person: Person | None):
     """No consent: nothing is stored, and answers given before consent was withdrawn are erased."""
     if person is not None:
         responses.erase(db(), person)
@@ -182,16 +182,16 @@ def _session_token():
     return found
 
 
-def _start(token) -> tuple[Respondent, dict[str, responses.PageClock]]:
+def _start(token) -> tuple[Person, dict[str, responses.PageClock]]:
     """A new respondent on consent, and its page clocks: the first page's runs from when the welcome page was shown."""
     started, clocks = now(), {}
     welcome_at = session.pop("welcome_at", None)
+    if welcome_at is not None and 0 <= started.timestamp() - welcome_at <= responses.MAX_PAGE_SECONDS:
+        started = datetime.fromtimestamp(welcome_at, UTC)
+        clocks[instrument().sections[0].id] = responses.PageClock(started, 0.0, False)
     person, resume_code = responses.start(
         db(), instrument(), access="open" if token is None else "token", token=token, started_at=started
     )
-    if welcome_at is not None and 0 <= started.timestamp() - welcome_at <= responses.MAX_PAGE_SECONDS:
-        person.started_at = datetime.fromtimestamp(welcome_at, UTC)
-        clocks[instrument().sections[0].id] = responses.PageClock(person.started_at, 0.0, False)
     session["respondent"] = person.public_id
     session["resume_code"] = resume_code
     return person, clocks
@@ -207,39 +207,40 @@ def _routed_out(ins, sec, items, values) -> dict:
     return out
 
 
-def _back(person: Respondent, sec, items, form: forms.PageForm, clock: responses.PageClock | None):
+def _back(person: Person, sec, items, form: forms.PageForm, clock: responses.PageClock | None):
     ins = instrument()
     form.validate()
     responses.save(db(), person, forms.store(items, ins, form, answered_only=True))
     responses.page_left(db(), person, sec.id, now(), submitted=False, clock=clock)
     stored = responses.answers_of(db(), person)
-    for earlier in reversed(ins.sections[: flow.position(ins, sec.id)]):
-        if flow.page_items(ins, earlier, person.display_order, stored):
-            person.page = earlier.id
-            break
+    earlier = reversed(ins.sections[: flow.position(ins, sec.id)])
+    target = next((s.id for s in earlier if flow.page_items(ins, s, person.display_order, stored)), person.page)
+    if target != person.page:
+        responses.update(db(), person, page=target)
     db().commit()
-    return redirect(url_for(".page", section_id=person.page))
+    return redirect(url_for(".page", section_id=target))
 
 
-def _advance(person: Respondent, sec, stored: dict):
+def _advance(person: Person, sec, stored: dict):
     """Move to the next page with something to show; hidden pages get not-shown codes on the way."""
     ins = instrument()
     for later in ins.sections[flow.position(ins, sec.id) + 1 :]:
         if flow.page_items(ins, later, person.display_order, stored):
-            person.page = later.id
+            responses.update(db(), person, page=later.id)
             db().commit()
             return redirect(url_for(".page", section_id=later.id))
         hidden = {}
         for item in later.items:
             hidden |= flow.missing(ins, item, "not_shown")
         responses.save(db(), person, hidden)
-    person.page = sec.id
+    if person.page != sec.id:
+        responses.update(db(), person, page=sec.id)
     session["receipt_code"] = responses.complete(db(), person, now())
     db().commit()
     return redirect(url_for(".done"))
 
 
-def _continue(person: Respondent):
+def _continue(person: Person):
     if person.status in END_PAGES:
         return redirect(url_for(END_PAGES[person.status]))
     return redirect(url_for(".page", section_id=person.page))
