@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
 from survey_app import Config
 from survey_app.storage import responses_frame
+from survey_app.survey import forms
 
 
 def frame(app):
@@ -55,6 +57,25 @@ def test_tampered_submissions_get_a_clear_400_and_change_nothing(app, taker, dat
     after = frame(app)
     assert after.drop(columns="page_s__channels").equals(before.drop(columns="page_s__channels"))
     assert after.iloc[0].smu_email == -4
+
+
+@pytest.mark.parametrize(
+    ("item_id", "value"),
+    [
+        ("smu_email", "8"),
+        ("smu_email", "five"),
+        ("consent", "2"),
+        ("sig_email", "carrier pigeon"),
+        ("firm_country", "XX"),
+    ],
+)
+def test_every_kind_of_choice_refuses_a_value_it_does_not_offer(ins, item_id, value):
+    # The forms' fields do not check their choices again (validate_choice=False): this check is the only one.
+    formdata = MultiDict({item_id: value})
+    assert (
+        forms.tampering([ins.items[item_id]], ins, formdata)
+        == f"{value!r} is not an answer question '{item_id}' offers"
+    )
 
 
 def test_a_routed_out_item_cannot_be_answered(app, taker, client):

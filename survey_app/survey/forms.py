@@ -6,6 +6,10 @@ into stored values (missing codes included) and stored values back into form dat
 assembles the FlaskForm of one page from the table; no form is written per item, and templates
 render every field with the one macro in ``templates/macros.html``.
 
+The values a submission may carry are checked once, by `tampering`, before a form reads it: a
+value no control offers is a crafted request (400, nothing saved), not an answer for the person
+to correct, so choice fields skip WTForms' own second pass over their choices (``validate_choice``).
+
 Examples
 --------
 >>> form = page_form(items, ins)  # doctest: +SKIP
@@ -96,10 +100,10 @@ def _scale_field(item: Item, ins: Instrument) -> Field:
     choices = _scale_choices(item, ins)
     if len(choices) > SELECT_OVER:
         return SelectField(choices=[SelectChoice("", "Please choose"), *choices], coerce=_int_or_none,
-                           validators=_validators(item), **_common(item))  # fmt: skip
+                           validators=_validators(item), validate_choice=False, **_common(item))  # fmt: skip
     layout = "scale" if item.type == "likert" else "list"
     return RadioField(choices=choices, coerce=int, validators=_validators(item), render_kw={"data-layout": layout},
-                      **_common(item))  # fmt: skip
+                      validate_choice=False, **_common(item))  # fmt: skip
 
 
 def _scale_allowed(item: Item, ins: Instrument) -> set[str]:
@@ -121,7 +125,7 @@ def _restore_single(item: Item, ins: Instrument, stored: Mapping[str, Value]) ->
 
 def _checkboxes(item: Item, ins: Instrument) -> Field:
     choices = [SelectChoice(option.id, option.text) for option in item.options]
-    return CheckboxesField(choices=choices, validators=_validators(item), **_common(item))
+    return CheckboxesField(choices=choices, validators=_validators(item), validate_choice=False, **_common(item))
 
 
 def _store_checkboxes(item: Item, ins: Instrument, data: object) -> dict[str, Value]:
@@ -173,7 +177,7 @@ def countries() -> tuple[tuple[str, str], ...]:
 
 def _country(item: Item, ins: Instrument) -> Field:
     choices = [SelectChoice("", "Please choose"), *(SelectChoice(code, name) for code, name in countries())]
-    return SelectField(choices=choices, validators=_validators(item), **_common(item))
+    return SelectField(choices=choices, validators=_validators(item), validate_choice=False, **_common(item))
 
 
 def _country_allowed(item: Item, ins: Instrument) -> set[str]:
@@ -266,13 +270,25 @@ def tampering(items: list[Item], ins: Instrument, formdata) -> str | None:
         values = formdata.getlist(name)
         if len(values) > 1 and not kind.multiple:
             return f"question '{name}' takes one answer and was sent {len(values)}"
-        allowed = kind.allowed(item, ins)
+        allowed = _allowed(item, ins)
         bad = [value for value in values if allowed is not None and value not in allowed]
         if bad:
             return f"{bad[0]!r} is not an answer question '{name}' offers"
     if formdata.get("nav", "next") not in NAVIGATION:
         return f"'{formdata.get('nav')}' is not a way to leave the page; use next or back"
     return None
+
+
+def _allowed(item: Item, ins: Instrument) -> frozenset[str] | None:
+    key = (ins.content_hash, item.id)
+    if key not in _ALLOWED:
+        allowed = FIELDS[item.type].allowed(item, ins)
+        _ALLOWED[key] = None if allowed is None else frozenset(allowed)
+    return _ALLOWED[key]
+
+
+_ALLOWED: dict[tuple[str, str], frozenset[str] | None] = {}
+"""Each item's sendable values by instrument content and item id, worked out once per process."""
 
 
 class CodeForm(FlaskForm):
