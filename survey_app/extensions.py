@@ -34,9 +34,10 @@ def instrument() -> Instrument:
 
 def db() -> Session:
     """This request's database session, closed when the request ends (see `close_db`)."""
-    if "db" not in g:
-        g.db = state().sessions()
-    return g.db
+    session = g.get("db")
+    if session is None:
+        session = g.db = state().sessions()
+    return session
 
 
 def close_db(_exc: BaseException | None = None) -> None:

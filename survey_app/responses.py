@@ -133,7 +133,7 @@ def update(session: Session, person: Person, **columns) -> None:
 
 def answers_of(session: Session, person: Person) -> dict[str, flow.Value]:
     """The respondent's stored values by variable (numbers as int, text as str)."""
-    rows = _run(session, _ANSWERS_OF, {"respondent": person.id})
+    rows = _run(session, _ANSWERS_OF, {"respondent": person.id}).all()
     return {variable: number if number is not None else text for variable, number, text in rows}
 
 
@@ -171,7 +171,7 @@ def page_shown(session: Session, person: Person, section: str, at: datetime) -> 
 
 def page_clocks(session: Session, person: Person) -> dict[str, PageClock]:
     """The respondent's page clocks by section: one for every page they have been shown."""
-    rows = _run(session, _CLOCKS, {"respondent": person.id})
+    rows = _run(session, _CLOCKS, {"respondent": person.id}).all()
     return {section: PageClock(*clock) for section, *clock in rows}
 
 
