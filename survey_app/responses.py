@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy import Row, bindparam, func, insert, null, select, type_coerce, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,12 +52,16 @@ _START = insert(_RESPONDENTS).returning(*_RESPONDENTS.c)
 _BY_PUBLIC_ID = select(_RESPONDENTS).where(_RESPONDENTS.c.public_id == bindparam("public_id"))
 _UPDATE = _RESPONDENTS.update().where(_RESPONDENTS.c.id == bindparam("respondent"))
 """Its SET clause is the columns of the parameters given (one compiled form per set of columns)."""
-_ANSWERS_OF = select(_ANSWERS.c.variable, _ANSWERS.c.value_num, _ANSWERS.c.value_text).where(
-    _ANSWERS.c.respondent_id == bindparam("respondent")
-)
-_CLOCKS = select(_TIMINGS.c.section, _TIMINGS.c.shown_at, _TIMINGS.c.seconds, _TIMINGS.c.submitted).where(
-    _TIMINGS.c.respondent_id == bindparam("respondent")
-)
+_PROGRESS = union_all(
+    select(
+        _ANSWERS.c.variable, _ANSWERS.c.value_num, _ANSWERS.c.value_text,
+        *(type_coerce(null(), _TIMINGS.c[name].type).label(name) for name in ("shown_at", "seconds", "submitted")),
+    ).where(_ANSWERS.c.respondent_id == bindparam("respondent")),
+    select(_TIMINGS.c.section, null(), null(), _TIMINGS.c.shown_at, _TIMINGS.c.seconds, _TIMINGS.c.submitted).where(
+        _TIMINGS.c.respondent_id == bindparam("respondent")
+    ),
+)  # fmt: skip
+"""Answers and page clocks in one statement (one round trip): clock rows are those with seconds (never NULL)."""
 _USE_TOKEN = (
     _TOKENS.update()
     .where(_TOKENS.c.id == bindparam("token_id"))
@@ -131,10 +135,30 @@ def update(session: Session, person: Person, **columns) -> None:
     _run(session, _UPDATE, {"respondent": person.id, **columns})
 
 
-def answers_of(session: Session, person: Person) -> dict[str, flow.Value]:
-    """The respondent's stored values by variable (numbers as int, text as str)."""
-    rows = _run(session, _ANSWERS_OF, {"respondent": person.id}).all()
-    return {variable: number if number is not None else text for variable, number, text in rows}
+class Progress(NamedTuple):
+    """What a respondent has done so far: stored values by variable, and page clocks by section."""
+
+    answers: dict[str, flow.Value]
+    """Numbers as int, text as str."""
+    clocks: dict[str, PageClock]
+    """One for every page the respondent has been shown."""
+
+
+def progress(session: Session, person: Person) -> Progress:
+    """The respondent's answers and page clocks, read together.
+
+    Examples
+    --------
+    >>> progress(session, person).answers  # doctest: +SKIP
+    {'consent': 1, 'scr_b2b': 1}
+    """
+    answers, clocks = {}, {}
+    for key, number, text, shown_at, seconds, submitted in _run(session, _PROGRESS, {"respondent": person.id}).all():
+        if seconds is None:
+            answers[key] = number if number is not None else text
+        else:
+            clocks[key] = PageClock(shown_at, seconds, submitted)
+    return Progress(answers, clocks)
 
 
 def save(session: Session, person: Person, values: Mapping[str, flow.Value]) -> None:
@@ -169,16 +193,10 @@ def page_shown(session: Session, person: Person, section: str, at: datetime) -> 
     )  # fmt: skip
 
 
-def page_clocks(session: Session, person: Person) -> dict[str, PageClock]:
-    """The respondent's page clocks by section: one for every page they have been shown."""
-    rows = _run(session, _CLOCKS, {"respondent": person.id}).all()
-    return {section: PageClock(*clock) for section, *clock in rows}
-
-
 def page_left(
     session: Session, person: Person, section: str, at: datetime, *, submitted: bool, clock: PageClock | None
 ) -> None:
-    """Add the time since the page was shown (`clock`, as `page_clocks` read it) to its total; `submitted`: answered."""
+    """Add the time since the page was shown (`clock`, as `progress` read it) to its total; `submitted`: answered."""
     shown_at, seconds, was_submitted = clock or (None, 0.0, False)
     if shown_at is not None:
         seconds += min(max((at - as_utc(shown_at)).total_seconds(), 0.0), MAX_PAGE_SECONDS)

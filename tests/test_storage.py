@@ -143,8 +143,11 @@ def test_saving_again_overwrites_and_erasing_removes_everything(db, ins):
         person, _ = responses.start(session, ins, access="open", started_at=storage.now())
         responses.save(session, person, {"consent": 1, "bld_open": "first"})
         responses.save(session, person, {"bld_open": "second", "scr_b2b": 0})
-        assert responses.answers_of(session, person) == {"consent": 1, "bld_open": "second", "scr_b2b": 0}
         responses.page_shown(session, person, "welcome", storage.now())
+        done = responses.progress(session, person)
+        assert done.answers == {"consent": 1, "bld_open": "second", "scr_b2b": 0}
+        assert list(done.clocks) == ["welcome"] and done.clocks["welcome"].seconds == 0.0
+        assert done.clocks["welcome"].shown_at is not None and done.clocks["welcome"].submitted is False
         responses.erase(session, person)
     with db.connect() as connection:
         for table in ("respondents", "answers", "page_timings"):

@@ -46,7 +46,7 @@ def welcome():
         return _continue(person)
     if access_mode() == "token" and "token" not in session:
         return render_template("survey/invitation_only.html"), 403
-    return _show(instrument().sections[0], None)
+    return _show(instrument().sections[0], None, {})
 
 
 def access_mode() -> str:
@@ -85,27 +85,27 @@ def page(section_id: str):
         if request.method == "POST":
             abort(400, description="This response is already finished; nothing was changed.")
         return _continue(person)
-    clocks = responses.page_clocks(db(), person) if person is not None else {}
-    if person is not None and flow.position(ins, sec.id) > responses.furthest_page(ins, person, clocks):
+    done = responses.progress(db(), person) if person is not None else NOTHING_YET
+    if person is not None and flow.position(ins, sec.id) > responses.furthest_page(ins, person, done.clocks):
         if request.method == "POST":
             abort(400, description="This page is not open yet; nothing was saved.")
         return _continue(person)
     if request.method == "GET":
-        return _show(sec, person)
-    return _submit(sec, person, clocks)
+        return _show(sec, person, done.answers)
+    return _submit(sec, person, done)
 
 
-def _items(sec, person: Person | None):
+NOTHING_YET = responses.Progress({}, {})
+"""The progress of someone who has not consented yet: nothing is stored before consent."""
+
+
+def _items(sec, person: Person | None, stored: dict):
+    return flow.page_items(instrument(), sec, person.display_order if person is not None else {}, stored)
+
+
+def _show(sec, person: Person | None, stored: dict, form: forms.PageForm | None = None):
     ins = instrument()
-    if person is None:
-        return flow.page_items(ins, sec, {}, {}), {}
-    stored = responses.answers_of(db(), person)
-    return flow.page_items(ins, sec, person.display_order, stored), stored
-
-
-def _show(sec, person: Person | None, form: forms.PageForm | None = None):
-    ins = instrument()
-    items, stored = _items(sec, person)
+    items = _items(sec, person, stored)
     if person is not None and not items:
         return _advance(person, sec, stored)
     if form is None:
@@ -131,18 +131,19 @@ def _show(sec, person: Person | None, form: forms.PageForm | None = None):
     ), 200 if form.errors == {} else 422
 
 
-def _submit(sec, person: Person | None, clocks: dict[str, responses.PageClock]):
+def _submit(sec, person: Person | None, done: responses.Progress):
     ins = instrument()
-    items, stored = _items(sec, person)
+    stored, clocks = done
+    items = _items(sec, person, stored)
     problem = forms.tampering(items, ins, request.form)
     if problem:
         abort(400, description=f"This submission was not made by the survey page ({problem}); nothing was saved.")
     form = forms.page_form(items, ins)
     backwards = request.form.get("nav") == "back"
     if backwards and person is not None:
-        return _back(person, sec, items, form, clocks.get(sec.id))
+        return _back(person, sec, items, form, done)
     if not form.validate():
-        return _show(sec, person, form)
+        return _show(sec, person, stored, form)
     values = forms.store(items, ins, form)
     if sec.id == ins.sections[0].id and flow.screened_out(items, values):
         return _decline(person)
@@ -207,12 +208,14 @@ def _routed_out(ins, sec, items, values) -> dict:
     return out
 
 
-def _back(person: Person, sec, items, form: forms.PageForm, clock: responses.PageClock | None):
+def _back(person: Person, sec, items, form: forms.PageForm, done: responses.Progress):
+    """Back keeps what was answered on the page (an invalid or unanswered item is not saved)."""
     ins = instrument()
     form.validate()
-    responses.save(db(), person, forms.store(items, ins, form, answered_only=True))
-    responses.page_left(db(), person, sec.id, now(), submitted=False, clock=clock)
-    stored = responses.answers_of(db(), person)
+    answered = forms.store(items, ins, form, answered_only=True)
+    responses.save(db(), person, answered)
+    responses.page_left(db(), person, sec.id, now(), submitted=False, clock=done.clocks.get(sec.id))
+    stored = done.answers | answered
     earlier = reversed(ins.sections[: flow.position(ins, sec.id)])
     target = next((s.id for s in earlier if flow.page_items(ins, s, person.display_order, stored)), person.page)
     if target != person.page:
