@@ -7,8 +7,8 @@ with PostgreSQL's durable defaults, every commit flushed to disk), and a bare Fl
 (``bare_app.py``: reads the form and redirects, no database) through the very same gunicorn set-up,
 all at once, and puts each under the same load in turn, `--rounds` times; a row gives the medians of
 its runs, and its share of the bare endpoint's rate is the median of each run's share of the bare
-endpoint's run in the same round, so that the drift of a shared machine cancels out. Targets (issue 3): p99 under 100 ms with 50 respondents, and at
-least a third of the bare endpoint's throughput.
+endpoint's run in the same round, so that the drift of a shared machine cancels out. Targets
+(issue 3): p99 under 100 ms with 50 respondents, and at least a third of the bare endpoint's throughput.
 
 How it is measured: this process is the load generator and shares the machine's cores with the server,
 so it does little per request. N threads are N respondents who never pause: each opens the welcome page
