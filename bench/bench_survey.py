@@ -25,7 +25,8 @@ send far fewer submissions than 50 threads that never pause: the latency they se
 `--paced` respondents pausing `--think` seconds on average between pages (exponentially distributed;
 2 s by default, 15 times faster than people), the load the p99 target is judged at.
 "Server CPU ms" is the CPU time of all the server's processes per submission (from /proc), which
-other load on the machine hardly changes, unlike the rates.
+other load on the machine hardly changes, unlike the rates; "database CPU ms" is PostgreSQL's (all
+its processes), on the same two cores (SQLite works inside the server's processes).
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class Result:
     p99_ms: float
     cpu_ms: float
     """The server's CPU time per submission (its share of the welcome pages included)."""
+    database_cpu_ms: float | None
+    """The database server's, where it is a server of its own (PostgreSQL; SQLite runs in the workers)."""
 
 
 class Load:
@@ -98,8 +101,9 @@ class Load:
     each respondent drawing its own); 0: none, every respondent submits again as soon as answered.
     """
 
-    def __init__(self, server: Server, scripts: list[Script], *, survey: bool, think: float = 0.0):
+    def __init__(self, server: Server, scripts: list[Script], *, survey: bool, think: float = 0.0, database=None):
         self.server, self.port, self.scripts, self.survey, self.think = server, server.port, scripts, survey, think
+        self.database = database
 
     def run(self, respondents: int, *, warmup: float, seconds: float) -> Result:
         begin = time.perf_counter() + warmup
@@ -123,15 +127,18 @@ class Load:
         for thread in threads:
             thread.start()
         time.sleep(max(window[0] - time.perf_counter(), 0))
-        cpu = self.server.cpu_seconds()
+        measured = [self.server, *([self.database] if self.database else [])]
+        cpu = [part.cpu_seconds() for part in measured]
         time.sleep(max(window[1] - time.perf_counter(), 0))
-        cpu = self.server.cpu_seconds() - cpu
+        cpu = [
+            1000 * (part.cpu_seconds() - before) / len(latencies) for part, before in zip(measured, cpu, strict=True)
+        ]
         for thread in threads:
             thread.join()
         if failures:
             raise failures[0]
         p50, p99 = np.percentile(latencies, [50, 99]) * 1000
-        return Result(len(latencies) / seconds, p50, p99, 1000 * cpu / len(latencies))
+        return Result(len(latencies) / seconds, p50, p99, cpu[0], cpu[1] if self.database else None)
 
     def _take(self, connection, submissions: Script, window, latencies: list[float], pause: random.Random) -> bool:
         """One respondent from the welcome page to the end; False once the timed window is over."""
@@ -164,8 +171,9 @@ def _cookie(response: http.client.HTTPResponse) -> str | None:
 
 
 @contextmanager
-def targets(folder: Path, workers: int) -> Iterator[list[tuple[str, Server, bool]]]:
-    """(name, running server, is the survey) for the bare endpoint and the survey on each database, all started.
+def targets(folder: Path, workers: int) -> Iterator[list[tuple[str, Server, bool, PostgresServer | None]]]:
+    """(name, running server, is the survey, its database server) for the bare endpoint and the survey on each
+    database, all started.
 
     PostgreSQL is left out, with a note, where it is not installed.
     """
@@ -174,15 +182,15 @@ def targets(folder: Path, workers: int) -> Iterator[list[tuple[str, Server, bool
         bare = Server([sys.executable, str(HERE / "bare_app.py"), "--workers", str(workers), "--port", str(port)],
                       port=port, log=folder / "bare.log")  # fmt: skip
         sqlite = survey_server(f"sqlite:///{folder / 'survey.db'}", folder, workers=workers)
-        found = [("bare Flask endpoint", stack.enter_context(bare), False),
-                 ("survey + SQLite", stack.enter_context(sqlite), True)]  # fmt: skip
+        found = [("bare Flask endpoint", stack.enter_context(bare), False, None),
+                 ("survey + SQLite", stack.enter_context(sqlite), True, None)]  # fmt: skip
         try:
             postgres = stack.enter_context(PostgresServer(fsync=True))
         except ServerUnavailable as exc:
             print(f"survey + PostgreSQL: skipped ({exc})")
         else:
             survey = survey_server(postgres.database("bench"), folder, workers=workers)
-            found.append(("survey + PostgreSQL", stack.enter_context(survey), True))
+            found.append(("survey + PostgreSQL", stack.enter_context(survey), True, postgres))
         yield found
 
 
@@ -190,9 +198,9 @@ def measure(found, scripts: list[Script], n: int, think: float, args) -> dict[st
     """`args.rounds` runs of each server in turn (the bare endpoint only without pauses), by server name."""
     runs: dict[str, list[Result]] = {}
     for _ in range(args.rounds):
-        for name, server, survey in found:
+        for name, server, survey, database in found:
             if survey or not think:
-                load = Load(server, scripts, survey=survey, think=think)
+                load = Load(server, scripts, survey=survey, think=think, database=database)
                 runs.setdefault(name, []).append(load.run(n, warmup=args.warmup, seconds=args.seconds))
     return runs
 
@@ -200,6 +208,15 @@ def measure(found, scripts: list[Script], n: int, think: float, args) -> dict[st
 def shares(results: list[Result], bare: list[Result]) -> float:
     """The median over rounds of a server's rate over the bare endpoint's in the same round (drift cancels out)."""
     return float(np.median([r.per_second / b.per_second for r, b in zip(results, bare, strict=True)]))
+
+
+def row(results: list[Result], bare: list[Result] | None) -> str:
+    """A server's medians over its runs, from submissions/s on, as `main` prints them."""
+    median = {f: np.median([getattr(r, f) for r in results]) for f in ("per_second", "p50_ms", "p99_ms", "cpu_ms")}
+    share = f"{shares(results, bare):.2f}" if bare else ""
+    database = "" if results[0].database_cpu_ms is None else f"{np.median([r.database_cpu_ms for r in results]):.1f}"
+    return (f"{median['per_second']:>14.0f} {median['p50_ms']:>8.1f} {median['p99_ms']:>8.1f} {share:>8} "
+            f"{median['cpu_ms']:>14.1f} {database:>16}")  # fmt: skip
 
 
 def main() -> None:
@@ -217,17 +234,14 @@ def main() -> None:
     print(f"gunicorn, {args.workers} sync workers, {len(scripts[0])} page submissions per respondent, "
           f"median of {args.rounds} runs of {args.seconds:.0f} s per row, the servers taken in turn")  # fmt: skip
     print(f"{'server':<22} {'N':>4} {'pause s':>8} {'submissions/s':>14} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} "
-          f"{'server CPU ms':>14}")  # fmt: skip
+          f"{'server CPU ms':>14} {'database CPU ms':>16}")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder, targets(Path(folder), args.workers) as found:
         loads = [(n, 0.0) for n in args.respondents] + [(n, args.think) for n in args.paced]
         for n, think in loads:
             runs = measure(found, scripts, n, think, args)
             bare = runs.get("bare Flask endpoint")
             for name, results in runs.items():
-                rate, p50, p99, cpu = (np.median([getattr(r, f) for r in results]) for f in Result.__dataclass_fields__)
-                share = f"{shares(results, bare):.2f}" if bare else ""
-                print(f"{name:<22} {n:>4} {think:>8.1f} {rate:>14.0f} {p50:>8.1f} {p99:>8.1f} {share:>8} {cpu:>14.1f}",
-                      flush=True)  # fmt: skip
+                print(f"{name:<22} {n:>4} {think:>8.1f} {row(results, bare)}", flush=True)
     print(
         f"targets: p99 < {TARGET_P99_MS:.0f} ms with 50 respondents; at least {TARGET_SHARE:.2f} of the bare "
         "endpoint's rate without pauses"

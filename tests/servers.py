@@ -27,7 +27,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sqlalchemy import text
@@ -105,6 +105,15 @@ class PostgresServer:
         subprocess.run([*self._as_user, self.pg_ctl, "-D", data, "-o", options, "-l", f"{self.folder}/log", "-w",
                         "start"], **run)  # fmt: skip
         return self
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the running server: the postmaster and its processes (Linux).
+
+        Each backend is a process group of its own, so they are found as the postmaster's children.
+        """
+        with open(os.path.join(self.folder, "data", "postmaster.pid")) as pid_file:
+            postmaster = int(pid_file.readline())
+        return _cpu_seconds(fields for pid, fields in _stats().items() if postmaster in (pid, int(fields[1])))
 
     def database(self, name: str) -> str:
         """A new, empty database called `name` (one of that name is dropped first); returns its URL."""
@@ -186,8 +195,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU seconds used so far by the server's running processes, all workers, user and system (Linux)."""
-        ticks = sum(int(fields[11]) + int(fields[12]) for fields in _group_stats(self.process.pid))
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(_group_stats(self.process.pid))
 
     def output(self) -> str:
         """Everything the server has written so far, over all its starts."""
@@ -223,17 +231,25 @@ class Server:
             self.stop()
 
 
-def _group_stats(group: int) -> list[list[str]]:
-    """The /proc stat fields after the command name (state first) of every process in the group."""
-    found = []
+def _cpu_seconds(stats: Iterable[list[str]]) -> float:
+    """User and system CPU seconds of processes, from their `_stats` fields."""
+    return sum(int(fields[11]) + int(fields[12]) for fields in stats) / os.sysconf("SC_CLK_TCK")
+
+
+def _stats() -> dict[int, list[str]]:
+    """Every running process's /proc stat fields after the command name (state, parent, group, ...), by pid."""
+    found = {}
     for stat in glob.glob("/proc/[0-9]*/stat"):
         try:
-            fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            found[int(stat.split("/")[2])] = Path(stat).read_text().rsplit(")", 1)[1].split()
         except OSError:  # the process ended meanwhile
             continue
-        if int(fields[2]) == group:
-            found.append(fields)
     return found
+
+
+def _group_stats(group: int) -> list[list[str]]:
+    """The `_stats` fields of every process in the group."""
+    return [fields for fields in _stats().values() if int(fields[2]) == group]
 
 
 def _alive(group: int) -> bool:
