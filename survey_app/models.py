@@ -9,7 +9,9 @@ column per variable. Why:
 - a page is saved by upserting its few rows; a wide row would be rewritten on every page;
 - the export frame is one pivot away (`survey_app.storage.responses_frame`), and the primary key
   ``(respondent_id, variable)`` makes both "all answers of a respondent" (resume, deletion) and
-  the pivot index scans; ``ix_answers_variable`` serves the dashboard's per-item distributions.
+  the pivot index scans. No other index: nothing reads answers by variable alone (the dashboard
+  works on the export frame), and each index is written once more per answer saved. On SQLite,
+  answers and page timings are WITHOUT ROWID tables, stored in the order of that key.
 
 A value is numeric (``value_num``: scale codes, counts and the instrument's negative missing
 codes) or text (``value_text``: open answers and country codes, "" when skipped). No IP address
@@ -70,7 +72,7 @@ class Answer(Base):
     """One data column of one respondent: a codebook variable and its value or missing code."""
 
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_variable", "variable"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True)
     variable: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -82,6 +84,7 @@ class PageTiming(Base):
     """Seconds a respondent spent on one page, summed over visits (back and next count again)."""
 
     __tablename__ = "page_timings"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id", ondelete="CASCADE"), primary_key=True)
     section: Mapped[str] = mapped_column(String(32), primary_key=True)

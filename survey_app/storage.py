@@ -113,8 +113,8 @@ def _alembic_config(connection=None) -> AlembicConfig:
     return config
 
 
-def upgrade(db: str | Engine) -> None:
-    """Create or migrate the database's tables to the newest schema (Alembic ``upgrade head``).
+def upgrade(db: str | Engine, revision: str = "head") -> None:
+    """Create or migrate the database's tables to the newest schema (Alembic ``upgrade head``), or to `revision`.
 
     Examples
     --------
@@ -126,7 +126,7 @@ def upgrade(db: str | Engine) -> None:
                 if connection.dialect.name == "postgresql":
                     # Several gunicorn workers may start at once; one migrates, the others wait and find it done.
                     connection.execute(text("SELECT pg_advisory_xact_lock(72120001)"))
-                command.upgrade(_alembic_config(connection), "head")
+                command.upgrade(_alembic_config(connection), revision)
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot open database {engine.url.render_as_string()}: {_reason(exc)}") from None
 

@@ -76,8 +76,25 @@ def test_migrations_build_exactly_the_models_and_run_twice_harmlessly(db):
     engine = db
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     assert set(inspect(engine).get_table_names()) == {*Base.metadata.tables, "alembic_version"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_database_of_the_first_schema_is_migrated_with_every_answer_kept(request, backend):
+    engine = storage.connect(request.getfixturevalue(backend))
+    storage.upgrade(engine, "0001")
+    simulated(engine, n=12)
+    before = responses_frame(engine)
+    storage.upgrade(engine)
+    pd.testing.assert_frame_equal(responses_frame(engine), before)
+    assert inspect(engine).get_indexes("answers") == []
+    if backend == "sqlite":
+        with engine.connect() as connection:
+            tables = dict(connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
+        assert all(tables[name].rstrip().endswith("WITHOUT ROWID") for name in ("answers", "page_timings"))
+        assert "WITHOUT ROWID" not in tables["respondents"]
+    engine.dispose()
 
 
 # --- The export frame (survey contract) ---
