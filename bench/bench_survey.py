@@ -101,7 +101,8 @@ class Load:
     each respondent drawing its own); 0: none, every respondent submits again as soon as answered.
     """
 
-    def __init__(self, server: Server, scripts: list[Script], *, survey: bool, think: float = 0.0, database=None):
+    def __init__(self, server: Server, scripts: list[Script], *, survey: bool, think: float = 0.0,
+                 database: PostgresServer | None = None):  # fmt: skip
         self.server, self.port, self.scripts, self.survey, self.think = server, server.port, scripts, survey, think
         self.database = database
 
@@ -211,10 +212,11 @@ def shares(results: list[Result], bare: list[Result]) -> float:
 
 
 def row(results: list[Result], bare: list[Result] | None) -> str:
-    """A server's medians over its runs, from submissions/s on, as `main` prints them."""
-    median = {f: np.median([getattr(r, f) for r in results]) for f in ("per_second", "p50_ms", "p99_ms", "cpu_ms")}
+    """A server's medians over its runs, from submissions/s on, as `main` prints them ("" where there is none)."""
+    median = {f: np.median([getattr(r, f) for r in results]) for f in Result.__dataclass_fields__
+              if getattr(results[0], f) is not None}  # fmt: skip
     share = f"{shares(results, bare):.2f}" if bare else ""
-    database = "" if results[0].database_cpu_ms is None else f"{np.median([r.database_cpu_ms for r in results]):.1f}"
+    database = f"{median['database_cpu_ms']:.1f}" if "database_cpu_ms" in median else ""
     return (f"{median['per_second']:>14.0f} {median['p50_ms']:>8.1f} {median['p99_ms']:>8.1f} {share:>8} "
             f"{median['cpu_ms']:>14.1f} {database:>16}")  # fmt: skip
 
