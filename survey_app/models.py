@@ -43,6 +43,8 @@ class Respondent(Base):
     """One person taking the survey (or one simulated respondent from `socialimp seed`)."""
 
     __tablename__ = "respondents"
+    # One response per invitation, however many browsers or requests start one at once.
+    __table_args__ = (Index("uq_respondents_token_id", "token_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -60,6 +62,7 @@ class Respondent(Base):
     """The section the respondent is on (or ended on): where a resume continues."""
     honeypot: Mapped[bool] = mapped_column(Boolean, default=False)
     resume_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    """Of the resume code of the one browser session the response is open in (`survey_app.responses.take_over`)."""
     receipt_digest: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

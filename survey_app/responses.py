@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -36,10 +37,12 @@ from instrument import Instrument
 
 from . import flow
 from .models import Answer, PageTiming, Respondent, Token
-from .storage import as_utc, digest, now
+from .storage import as_utc, digest, erased, now
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 """Resume and receipt codes avoid characters people confuse when copying (0/O, 1/I/L)."""
+CODE_LENGTH = 12
+CODE_KINDS = ("resume", "receipt")
 MAX_PAGE_SECONDS = 3600.0
 """A page left open longer than this counts this long: the person was away, not reading."""
 
@@ -48,8 +51,17 @@ Person = Row
 
 _RESPONDENTS, _ANSWERS, _TIMINGS, _TOKENS = (model.__table__ for model in (Respondent, Answer, PageTiming, Token))
 # The statements of every page, built once: SQLAlchemy would otherwise build and hash each anew on every request.
-_START = insert(_RESPONDENTS).returning(*_RESPONDENTS.c)
 _BY_PUBLIC_ID = select(_RESPONDENTS).where(_RESPONDENTS.c.public_id == bindparam("public_id"))
+_BY_CODE = {
+    kind: select(_RESPONDENTS).where(_RESPONDENTS.c[f"{kind}_digest"] == bindparam("digest")) for kind in CODE_KINDS
+}
+_TAKE_OVER = (
+    _RESPONDENTS.update()
+    .where(_RESPONDENTS.c.id == bindparam("respondent"), _RESPONDENTS.c.resume_digest == bindparam("old"))
+    .values(resume_digest=bindparam("new"))
+)
+_FINISH = _RESPONDENTS.update().where(_RESPONDENTS.c.id == bindparam("respondent"), _RESPONDENTS.c.status == "partial")
+"""Ends a response once: of two Finish clicks at once, the second changes nothing (its row count is 0)."""
 _UPDATE = _RESPONDENTS.update().where(_RESPONDENTS.c.id == bindparam("respondent"))
 """Its SET clause is the columns of the parameters given (one compiled form per set of columns)."""
 _PROGRESS = union_all(
@@ -67,6 +79,7 @@ _USE_TOKEN = (
     .where(_TOKENS.c.id == bindparam("token_id"))
     .values(used_at=func.coalesce(_TOKENS.c.used_at, bindparam("at")))
 )
+_FREE_TOKEN = _TOKENS.update().where(_TOKENS.c.id == bindparam("token_id")).values(used_at=None)
 
 
 def _run(session: Session, statement, parameters=None):
@@ -75,7 +88,32 @@ def _run(session: Session, statement, parameters=None):
 
 def new_code() -> str:
     """A random code of 12 characters (about 59 bits) in three groups, e.g. ``K7QM-2XRD-H9TW``."""
-    return format_code("".join(secrets.choice(CODE_ALPHABET) for _ in range(12)))
+    return format_code("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)))
+
+
+def browser_code(browser: str, kind: str) -> str:
+    """The resume or receipt code of a browser session, worked out from its secret id each time it is needed.
+
+    Neither code is stored anywhere in clear, in the database or in the cookie (which holds only the
+    id): the database keeps the codes' digests, and a page that shows a code derives it again. Both
+    clicks of a double-clicked Finish therefore show the same receipt, and a response taken over by
+    another browser gets that browser's code, the old one ceasing to work (see `take_over`).
+
+    Examples
+    --------
+    >>> browser_code("a secret browser session id", "resume") == browser_code("a secret browser session id", "resume")
+    True
+    >>> len(browser_code("a secret browser session id", "receipt"))
+    14
+    """
+    if kind not in CODE_KINDS:
+        raise ValueError(f"kind must be 'resume' or 'receipt', not {kind!r}")
+    number = int.from_bytes(hashlib.sha256(f"{kind}:{browser}".encode()).digest(), "big")
+    chars = []
+    for _ in range(CODE_LENGTH):
+        number, k = divmod(number, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[k])
+    return format_code("".join(chars))
 
 
 def format_code(chars: str) -> str:
@@ -92,23 +130,44 @@ def start(
     token: Token | None = None,
     simulated: bool = False,
     seed: int | None = None,
-) -> tuple[Person, str]:
+    resume_code: str | None = None,
+) -> tuple[Person | None, str]:
     """Create a respondent on the instrument's first page; return it and its resume code.
 
-    The randomization seed is drawn unless given, and the display order it gives is stored.
+    The randomization seed and the resume code are drawn unless given, and the display order the
+    seed gives is stored. The person is None, and nothing is stored, when the resume code or the
+    token has a respondent already: a browser session's code (`browser_code`) starts one response
+    however many consent posts arrive at once, and an invitation one (the database's unique keys
+    decide, so that concurrent requests on any worker agree).
+
+    Examples
+    --------
+    >>> person, code = start(session, ins, access="open", started_at=now())  # doctest: +SKIP
+    >>> start(session, ins, access="open", started_at=now(), resume_code=code)  # doctest: +SKIP
+    (None, 'K7QM-2XRD-H9TW')
     """
     if access not in ("open", "token"):
         raise ValueError(f"access must be 'open' or 'token', not {access!r}")
     seed = secrets.randbelow(2**31 - 1) if seed is None else seed
-    resume_code = new_code()
-    person = _run(session, _START, {
+    resume_code = resume_code or new_code()
+    person = _run(session, _start_statement(session.get_bind().dialect.name), {
         "public_id": secrets.token_hex(8), "status": "partial", "simulated": simulated, "access": access,
         "token_id": token.id if token is not None else None, "instrument_version": ins.version,
         "instrument_hash": ins.content_hash, "seed": seed, "display_order": flow.display_order(ins, seed),
         "page": ins.sections[0].id, "honeypot": False, "resume_digest": digest(resume_code),
         "receipt_digest": None, "started_at": started_at, "completed_at": None,
-    }).one()  # fmt: skip
+    }).one_or_none()  # fmt: skip
     return person, resume_code
+
+
+@cache
+def _start_statement(dialect_name: str):
+    return _insert(dialect_name, _RESPONDENTS).on_conflict_do_nothing().returning(*_RESPONDENTS.c)
+
+
+def _insert(dialect_name: str, table):
+    """An INSERT that can say what to do ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    return {"sqlite": sqlite, "postgresql": postgresql}[dialect_name].insert(table)
 
 
 class PageClock(NamedTuple):
@@ -181,7 +240,7 @@ def _upsert(session: Session, model, rows: list[dict], *, keys: tuple[str, ...],
 
 @cache
 def _upsert_statement(dialect_name: str, model, keys: tuple[str, ...], update: tuple[str, ...]):
-    statement = {"sqlite": sqlite, "postgresql": postgresql}[dialect_name].insert(model)
+    statement = _insert(dialect_name, model)
     return statement.on_conflict_do_update(index_elements=list(keys), set_={c: statement.excluded[c] for c in update})
 
 
@@ -213,23 +272,37 @@ def furthest_page(ins: Instrument, person: Person, clocks: Mapping[str, PageCloc
     return max([flow.position(ins, person.page), *known])
 
 
-def complete(session: Session, person: Person, at: datetime) -> str:
-    """Mark the response complete and its token used; return the receipt code for deletion requests."""
-    receipt = new_code()
-    update(session, person, status="complete", completed_at=at, receipt_digest=digest(receipt))
-    _use_token(session, person, at)
-    return receipt
+def complete(session: Session, person: Person, at: datetime, *, receipt_code: str | None = None) -> bool:
+    """Mark the response complete and its token used, with the receipt code for deletion requests (drawn if not given).
+
+    Returns whether this call finished it: False when the response had already ended (a second Finish
+    click), and then nothing is changed.
+    """
+    return _finish(session, person, at, receipt_code=receipt_code, status="complete", completed_at=at)
 
 
-def screen_out(session: Session, person: Person, at: datetime) -> None:
-    """End the survey for a respondent outside the target group (their answers so far are kept)."""
-    update(session, person, status="screened_out")
-    _use_token(session, person, at)
+def screen_out(session: Session, person: Person, at: datetime, *, receipt_code: str | None = None) -> bool:
+    """End the survey for a respondent outside the target group; their answers so far are kept, and so is
+    their right to have them erased, with the receipt code. Returns whether this call ended it (see `complete`)."""
+    return _finish(session, person, at, receipt_code=receipt_code, status="screened_out")
 
 
-def _use_token(session: Session, person: Person, at: datetime) -> None:
-    if person.token_id is not None:
+def _finish(session: Session, person: Person, at: datetime, *, receipt_code: str | None, **columns) -> bool:
+    receipt = digest(receipt_code or new_code())
+    finished = _run(session, _FINISH, {"respondent": person.id, "receipt_digest": receipt, **columns}).rowcount == 1
+    if finished and person.token_id is not None:
         _run(session, _USE_TOKEN, {"token_id": person.token_id, "at": at})
+    return finished
+
+
+def take_over(session: Session, person: Person, *, resume_code: str) -> bool:
+    """Move a response to the browser whose resume code this is (`browser_code`); False if it moved meanwhile.
+
+    The response's old resume code stops working, and so does every other browser session on it: a
+    resume link someone else sent cannot give them a view of the answers given after it was opened.
+    """
+    parameters = {"respondent": person.id, "old": person.resume_digest, "new": digest(resume_code)}
+    return _run(session, _TAKE_OVER, parameters).rowcount == 1
 
 
 def of_token(session: Session, token: Token) -> Person | None:
@@ -239,16 +312,22 @@ def of_token(session: Session, token: Token) -> Person | None:
 
 def by_code(session: Session, code: str, *, kind: str) -> Person | None:
     """The respondent whose resume (`kind="resume"`) or receipt (`kind="receipt"`) code this is."""
-    column = {"resume": _RESPONDENTS.c.resume_digest, "receipt": _RESPONDENTS.c.receipt_digest}.get(kind)
-    if column is None:
+    if kind not in CODE_KINDS:
         raise ValueError(f"kind must be 'resume' or 'receipt', not {kind!r}")
-    return _run(session, select(_RESPONDENTS).where(column == digest(code))).one_or_none()
+    return _run(session, _BY_CODE[kind], {"digest": digest(code)}).one_or_none()
 
 
 def erase(session: Session, person: Person) -> None:
-    """Delete a respondent with every answer and timing (a GDPR erasure request)."""
+    """Delete a respondent with every answer and timing (a GDPR erasure request); their invitation admits them again.
+
+    On SQLite the deleted bytes are overwritten (``secure_delete``) and, once the caller commits, the
+    write-ahead log is emptied too (`storage.erased`).
+    """
     for table, column in ((_ANSWERS, "respondent_id"), (_TIMINGS, "respondent_id"), (_RESPONDENTS, "id")):
         _run(session, table.delete().where(table.c[column] == person.id))
+    if person.token_id is not None:
+        _run(session, _FREE_TOKEN, {"token_id": person.token_id})
+    erased(session)
 
 
 def store_simulated(session: Session, ins: Instrument, data: pd.DataFrame, *, seed: int | None = None) -> int:

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -75,20 +76,34 @@ def connect(url: str | Engine) -> Engine:
         raise StorageError(f"database URL {url!r}: only SQLite and PostgreSQL are supported")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(parsed.database))
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(parsed, pool_pre_ping=True)
 
 
+def _private_file(path: Path) -> None:
+    """Create a database file (and its folder) for its owner's eyes only, whatever the umask.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it makes beside a database the database file's mode.
+    An existing file or folder keeps its mode.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():  # anything else there is SQLite's to report
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets respondents' page saves and the admin's reads run side by side; NORMAL sync is
     # durable across process crashes in WAL mode (only an OS crash can lose the last commits).
+    # secure_delete overwrites deleted and overwritten content with zeros, so that an erased answer, or
+    # an answer changed before erasure, leaves no bytes in the file.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.close()
 
@@ -142,8 +157,35 @@ def _reason(exc: SQLAlchemyError) -> str:
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
-    """A session factory bound to the engine; objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """A session factory bound to the engine; objects stay readable after commit, and erasures are scrubbed."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "after_commit", _scrub_erased)
+    return factory
+
+
+def erased(session: Session) -> None:
+    """Say that this transaction erases someone: once it commits, SQLite's write-ahead log is emptied.
+
+    The log still holds the pages as they were before the erasure until it is checkpointed;
+    ``wal_checkpoint(TRUNCATE)`` copies them into the database file (where ``secure_delete`` has
+    zeroed the erased rows) and truncates the log. PostgreSQL needs a VACUUM instead (see the README).
+
+    Examples
+    --------
+    >>> erased(session)  # doctest: +SKIP
+    >>> session.commit()  # doctest: +SKIP
+    """
+    session.info[_ERASED] = True
+
+
+_ERASED = "socialimp.erased"
+
+
+def _scrub_erased(session: Session) -> None:
+    engine = session.get_bind()
+    if session.info.pop(_ERASED, False) and engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def now() -> datetime:
