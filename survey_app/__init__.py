@@ -60,7 +60,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(config or {})
     check(app.config)
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)  # the secret key and, by default, the database
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or _instance_secret(instance / "secret_key")
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or f"sqlite:///{instance / 'survey.db'}"
     engine = storage.connect(app.config["DATABASE_URL"])
@@ -69,6 +69,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         instrument=instrument_pkg.load(app.config["INSTRUMENT"]), engine=engine, sessions=storage.sessions(engine)
     )
     csrf.init_app(app)
+    app.before_request(_refuse_what_no_form_sends)
     app.teardown_appcontext(close_db)
     app.after_request(_security_headers)
     if app.config["BEHIND_PROXY"]:
@@ -85,6 +86,32 @@ SECURITY_HEADERS = {
     # Invitation tokens and resume codes travel in URLs; they must not leak to other sites.
     "Referrer-Policy": "same-origin",
 }
+
+
+FORM_BODIES = ("application/x-www-form-urlencoded", "")
+"""What a POST's body may be: what every form of the app sends, or nothing."""
+
+
+def _refuse_what_no_form_sends() -> None:
+    """Refuse, before any view reads it, a request that no page of the app sends.
+
+    Flask-WTF's forms also read JSON and multipart bodies, which the survey's checks of the values
+    a page offers (`survey_app.survey.forms.tampering`) never see: only form-encoded bodies are let
+    through. A NUL character (in the path, the query or a form field) can come from no form either,
+    and PostgreSQL cannot store it in text: it is a clear 400 on every database, never a 500.
+
+    Examples
+    --------
+    ``POST /page/welcome`` with ``Content-Type: application/json`` gets a 415, ``GET /t/abc%00def`` a 400.
+    """
+    from flask import abort, request
+
+    if request.method == "POST" and request.mimetype not in FORM_BODIES:
+        abort(415, description="This survey takes the answers of its own forms only (form-encoded); nothing was saved.")
+    fields = (*request.args.items(multi=True), *request.form.items(multi=True))
+    if "\x00" in request.path or any("\x00" in name or "\x00" in value for name, value in fields):
+        abort(400, description="This request holds a NUL character, which no page of this survey sends; nothing was "
+              "saved. Please remove it and try again.")  # fmt: skip
 
 
 def _security_headers(response):

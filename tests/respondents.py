@@ -159,11 +159,7 @@ class HttpRespondent:
             return False
         found = re.search(RESUME_PATTERN, html)
         self.resume_code = found.group(1) if found else self.resume_code
-        answers = {name: random_answer(self.ins, name, self.rng, tag=self.tag) for name in questions(html)}
-        form = [(name, value) for name, answer in answers.items() if answer is not None
-                for value in ([answer] if isinstance(answer, str) else answer)]  # fmt: skip
-        target = action(html)
-        form += [("website", ""), ("nav", "next"), ("csrf_token", csrf(html))]
+        target, form, answers = self.fill(html)
         status, location, _ = self.request(target, form)
         if status != 302:
             raise AssertionError(f"{self.tag}: POST {target} answered {status}")
@@ -171,6 +167,21 @@ class HttpRespondent:
             self.acknowledged |= stored(self.ins, name, answer)
         self.page = location
         return location.startswith("/page/")
+
+    def fill(self, html: str) -> tuple[str, list[tuple[str, str]], dict[str, Answer]]:
+        """Answer the page `html` shows: where its form goes, the form's fields to post, and the answers given."""
+        answers = {name: random_answer(self.ins, name, self.rng, tag=self.tag) for name in questions(html)}
+        form = [(name, value) for name, answer in answers.items() if answer is not None
+                for value in ([answer] if isinstance(answer, str) else answer)]  # fmt: skip
+        return action(html), [*form, ("website", ""), ("nav", "next"), ("csrf_token", csrf(html))], answers
+
+    def clicks(self, n: int) -> list[HttpRespondent]:
+        """`n` copies of this browser as it is now (its cookies): the requests of `n` clicks, each answered apart."""
+        copies = [HttpRespondent(self.base, self.ins, seed=0, timeout=self.timeout) for _ in range(n)]
+        for copy in copies:
+            for cookie in self.jar:
+                copy.jar.set_cookie(cookie)
+        return copies
 
     def complete(self) -> str:
         """Take the survey from where the respondent is to the end; returns the end page's path (``/done``)."""

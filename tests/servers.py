@@ -257,11 +257,11 @@ def _alive(group: int) -> bool:
     return any(fields[0] != "Z" for fields in _group_stats(group))
 
 
-def survey_server(db: str, folder: Path, *, workers: int, port: int | None = None) -> Server:
+def survey_server(db: str, folder: Path, *, workers: int, port: int | None = None, access: str = "open") -> Server:
     """``socialimp serve --workers N`` on database `db`, its instance folder (secret key) in `folder`.
 
     It speaks plain HTTP, so session cookies are not marked Secure (``SESSION_COOKIE_SECURE=0``),
-    or HTTP clients would never send them back.
+    or HTTP clients would never send them back. `access` is its ``SOCIALIMP_ACCESS``.
 
     Examples
     --------
@@ -272,5 +272,6 @@ def survey_server(db: str, folder: Path, *, workers: int, port: int | None = Non
     port = port or free_port()
     command = [sys.executable, "-m", "survey_app.cli", "serve", "--workers", str(workers), "--port", str(port),
                "--db", db]  # fmt: skip
-    env = {"SOCIALIMP_INSTANCE": str(Path(folder) / "instance"), "SESSION_COOKIE_SECURE": "0"}
+    env = {"SOCIALIMP_INSTANCE": str(Path(folder) / "instance"), "SESSION_COOKIE_SECURE": "0",
+           "SOCIALIMP_ACCESS": access}  # fmt: skip
     return Server(command, port=port, log=Path(folder) / f"serve-{port}.log", env=env)

@@ -1,4 +1,4 @@
-"""Many respondents at once over real HTTP on multi-worker gunicorn, and a crash of every server process.
+"""Many respondents at once over real HTTP on multi-worker gunicorn, a crash of every server process, double clicks.
 
 Each respondent (`respondents.HttpRespondent`) has its own cookie jar and random answers, and records
 the values the server acknowledged (a redirect to the next page). Afterwards the database must hold
@@ -9,6 +9,8 @@ it, and the database keeps its digest (`survey_app.responses.by_code`).
 from __future__ import annotations
 
 import http.client
+import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,8 +18,9 @@ import pandas as pd
 import pytest
 from respondents import HttpRespondent
 from servers import survey_server
+from sqlalchemy import text
 
-from survey_app import responses, storage
+from survey_app import responses, storage, tokens
 from survey_app.storage import responses_frame
 
 pytestmark = pytest.mark.slow
@@ -98,3 +101,78 @@ def test_nothing_acknowledged_is_lost_when_every_server_process_is_killed(databa
     rows = rows_of(database, people)
     assert all(row.status == "complete" for row in rows.values())
     assert differences(people, rows) == []
+
+
+# --- Double clicks and shared invitations: the database lets one request start or finish a response ---
+
+
+RECEIPT = r'id="receipt-code">([A-Z0-9-]+)<'
+
+
+def at_once(target: str, posts: list[tuple[HttpRespondent, list[tuple[str, str]]]]) -> list[tuple[int, str | None]]:
+    """POST each (browser, form) to `target` at the same moment; each one's status and redirect target."""
+    start = threading.Barrier(len(posts))
+
+    def post(browser: HttpRespondent, form: list[tuple[str, str]]) -> tuple[int, str | None]:
+        start.wait()
+        status, location, _ = browser.request(target, form)
+        return status, location
+
+    with ThreadPoolExecutor(len(posts)) as pool:
+        return list(pool.map(post, *zip(*posts, strict=True)))
+
+
+def count(database: str, query: str) -> int:
+    engine = storage.connect(database)
+    with engine.connect() as connection:
+        found = connection.execute(text(query)).scalar()
+    engine.dispose()
+    return found
+
+
+def test_four_consent_clicks_at_once_start_one_respondent(database, tmp_path, ins):
+    with survey_server(database, tmp_path, workers=2) as server:
+        person = HttpRespondent(server.url, ins, seed=1)
+        _, _, html = person.request("/")
+        target, form, _ = person.fill(html)
+        answers = at_once(target, [(click, form) for click in person.clicks(4)])
+        server.kill()
+    assert answers == [(302, "/page/screening")] * 4
+    assert count(database, "SELECT count(*) FROM respondents") == 1
+
+
+def test_one_invitation_starts_one_response_whatever_its_browsers_post_at_once(database, tmp_path, ins):
+    with survey_server(database, tmp_path, workers=2, access="token") as server:
+        engine = storage.connect(database)
+        with storage.sessions(engine).begin() as session:
+            (token,) = (t.token for t in tokens.generate(session, 1))
+        engine.dispose()
+        browsers = [HttpRespondent(server.url, ins, seed=seed) for seed in range(2)]
+        for browser in browsers:  # both open the link before either consents
+            assert browser.request(f"/t/{token}")[:2] == (302, "/")
+        (target, form, _), (_, other, _) = (browser.fill(browser.request("/")[2]) for browser in browsers)
+        answers = at_once(target, [*((click, form) for click in browsers[0].clicks(3)), (browsers[1], other)])
+        server.kill()
+    started, refused = (302, "/page/screening"), (400, None)
+    assert answers in ([started] * 3 + [refused], [refused] * 3 + [started])  # one browser's clicks or the other's
+    assert count(database, "SELECT count(*) FROM respondents") == 1
+
+
+def test_three_finish_clicks_at_once_give_one_receipt(database, tmp_path, ins):
+    with survey_server(database, tmp_path, workers=2) as server:
+        person = HttpRespondent(server.url, ins, seed=3)
+        while person.page != "/page/open":
+            person.step()
+        _, _, html = person.request(person.page)
+        target, form, _ = person.fill(html)
+        clicks = person.clicks(3)
+        answers = at_once(target, [(click, form) for click in clicks])
+        receipts = {found[1] if (found := re.search(RECEIPT, click.request("/done")[2])) else None for click in clicks}
+        server.kill()
+    assert answers == [(302, "/done")] * 3
+    assert len(receipts) == 1 and None not in receipts  # each click's thank-you page, the same code
+    engine = storage.connect(database)
+    with storage.sessions(engine)() as session:
+        assert responses.by_code(session, receipts.pop(), kind="receipt").status == "complete"
+    engine.dispose()
+    assert count(database, "SELECT count(*) FROM respondents") == 1

@@ -19,6 +19,7 @@ TITLES = {
     405: "Not allowed",
     410: "No longer available",
     413: "Too much data",
+    415: "This request could not be processed",
     429: "Too many attempts",
     500: "Something went wrong on our side",
 }

@@ -302,11 +302,11 @@ class CodeForm(FlaskForm):
 
 
 class ErasureForm(FlaskForm):
-    """A receipt code and a confirmation: the respondent's own erasure request."""
+    """A receipt or resume code and a confirmation: the respondent's own erasure request, finished or not."""
 
     code = StringField(
-        "Receipt code",
-        validators=[InputRequired(message="Please enter the receipt code from the thank-you page.")],
+        "Receipt code or resume code",
+        validators=[InputRequired(message="Please enter the receipt code from the last page, or your resume code.")],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
     confirm = BooleanField(
