@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from survey_app import Config
+from survey_app import Config, create_app
 from survey_app.storage import responses_frame
 from survey_app.survey import forms
 
@@ -183,3 +186,163 @@ def test_behind_a_proxy_links_use_the_public_host_and_scheme(tmp_path, ins):
                             "HTTP_REFERER": "https://survey.example/"}  # fmt: skip
     Taker(client, ins).page()
     assert '<a href="https://survey.example/resume/' in client.get("/page/screening").get_data(as_text=True)
+
+
+# --- Issue 14: forged bodies, NUL bytes, secrets in the cookie, shared browsers, resume links, erasure, files ---
+
+
+@pytest.mark.parametrize(
+    ("page", "body"),
+    [
+        ("/page/welcome", {"json": {"consent": "7"}}),
+        ("/page/welcome", {"data": {"consent": "1", "note": (io.BytesIO(b"7"), "consent.txt")}}),
+        ("/page/screening", {"json": {"scr_b2b": "9", "scr_role": "42", "scr_side": "-4"}}),
+    ],
+)
+def test_only_form_encoded_posts_reach_a_page(app, taker, page, body):
+    if page != "/page/welcome":
+        taker.page()
+    token = taker.csrf(taker.client.get(page, follow_redirects=True).get_data(as_text=True))
+    before = frame(app)
+    response = taker.client.post(page, headers={"X-CSRFToken": token}, **body)
+    assert response.status_code == 415
+    assert message(response) == "This survey takes the answers of its own forms only (form-encoded); nothing was saved."
+    assert frame(app).drop(columns="page_s__welcome").equals(before.drop(columns="page_s__welcome"))
+
+
+NUL_MESSAGE = (
+    "This request holds a NUL character, which no page of this survey sends; nothing was saved. "
+    "Please remove it and try again."
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.slow)])
+def any_app(request, tmp_path):
+    """The survey on SQLite and on PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'survey.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres")
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": url})
+    yield app
+    app.extensions["socialimp"].engine.dispose()
+
+
+def test_a_nul_character_is_a_clear_400_on_every_database_and_no_answer_is_lost(any_app, ins, csrf):
+    from conftest import Taker
+
+    taker = Taker(any_app.test_client(), ins)
+    response = taker.complete({"bld_open": "fine\x00thanks"})
+    assert response.status_code == 400 and message(response) == NUL_MESSAGE
+    assert frame(any_app).iloc[0].firm_country == "GB"  # the pages before are kept ...
+    assert taker.page({"bld_open": "fine thanks"}, url="/page/open").headers["Location"] == "/done"  # ... and go on
+    other = any_app.test_client()
+    for path in ("/t/abc%00def", "/resume/abc%00def", "/page/open?x=%00"):
+        assert other.get(path).status_code == 400 and message(other.get(path)) == NUL_MESSAGE
+    login = other.post("/admin/login", data={"csrf_token": csrf(other, "/admin/login"), "username": "ada\x00",
+                                             "password": "whatever"})  # fmt: skip
+    assert login.status_code == 400 and message(login) == NUL_MESSAGE
+    deleted = other.post("/admin/respondents/abc%00/delete", data={"csrf_token": csrf(other, "/admin/login")})
+    assert deleted.status_code == 400 and message(deleted) == NUL_MESSAGE
+
+
+def cookie(client) -> str:
+    """The session cookie's content as anyone holding it can read it (it is signed, not encrypted)."""
+    app = client.application
+    return str(app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value))
+
+
+def codes_on(html: str) -> list[str]:
+    return re.findall(r'(?:<strong class="code">|id="receipt-code">)([A-Z0-9-]+)<', html)
+
+
+def test_the_cookie_holds_no_code_and_no_id_of_the_response(app, taker, client):
+    taker.page()
+    (resume,) = set(codes_on(client.get("/page/screening").get_data(as_text=True)))
+    taker.complete(url="/page/screening")
+    public_id = frame(app).respondent_id[0]
+    held = cookie(client)
+    (receipt,) = codes_on(client.get("/done").get_data(as_text=True))
+    for secret in (resume, receipt, public_id):
+        assert secret not in held and secret.replace("-", "") not in held
+
+
+def test_after_the_thank_you_page_the_next_person_starts_afresh(app, taker, client, csrf):
+    taker.complete()
+    (receipt,) = codes_on(client.get("/done").get_data(as_text=True))
+    assert "browser" not in cookie(client)  # the browser holds nothing of the response
+    welcome = client.get("/")
+    assert welcome.status_code == 200 and 'name="consent"' in welcome.get_data(as_text=True)  # a new response
+    again = client.get("/done", follow_redirects=True).get_data(as_text=True)
+    assert receipt not in again and codes_on(again) == []  # never shown again
+    taker.complete()
+    assert list(frame(app).status) == ["complete", "complete"]
+
+
+def test_a_resume_link_from_someone_else_gives_them_no_view_of_the_answers(app, ins):
+    from conftest import Taker
+
+    attacker, victim = Taker(app.test_client(), ins), Taker(app.test_client(), ins)
+    attacker.page()
+    (code,) = set(codes_on(attacker.client.get("/page/screening").get_data(as_text=True)))
+    assert victim.client.get(f"/resume/{code}").headers["Location"] == "/page/screening"
+    victim.page({"scr_years": "37"}, url="/page/screening")
+    assert attacker.client.get("/page/screening").headers["Location"] == "/"  # the attacker's session is over
+    peek = app.test_client().get(f"/resume/{code}", follow_redirects=True).get_data(as_text=True)
+    assert "We could not find a response with that resume code" in peek and 'value="37"' not in peek
+    assert frame(app).iloc[0].scr_years == 37
+
+
+def test_a_resume_link_asks_before_replacing_a_response_in_progress(app, ins):
+    from conftest import Taker
+
+    first, second = Taker(app.test_client(), ins), Taker(app.test_client(), ins)
+    first.page()
+    (code,) = set(codes_on(first.client.get("/page/screening").get_data(as_text=True)))
+    second.page()
+    second.page(url="/page/screening")
+    asked = second.client.get(f"/resume/{code}")
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "This browser has another response to this survey in progress" in html
+    assert second.client.get("/").headers["Location"] == "/page/channels"  # still its own
+    confirmed = second.client.post("/resume", data={"csrf_token": second.csrf(html), "code": code})
+    assert confirmed.headers["Location"] == "/page/screening"
+
+
+def test_a_resume_link_keeps_an_admin_logged_in(app, taker, csrf):
+    from survey_app.admin import users
+
+    taker.page()
+    (code,) = set(codes_on(taker.client.get("/page/screening").get_data(as_text=True)))
+    admin = app.test_client()
+    with app.extensions["socialimp"].sessions.begin() as session:
+        users.create(session, "ada", "correct horse battery")
+    login = {"csrf_token": csrf(admin, "/admin/login"), "username": "ada", "password": "correct horse battery"}
+    assert admin.post("/admin/login", data=login).status_code == 302
+    assert admin.get(f"/resume/{code}").headers["Location"] == "/page/screening"
+    assert admin.get("/admin/").status_code == 200
+
+
+def test_an_erased_response_leaves_no_bytes_in_the_database_files(app, taker, client, csrf):
+    answer = "An answer nobody else wrote 4711"
+    taker.complete({"bld_open": answer})
+    public_id = frame(app).respondent_id[0]
+    (receipt,) = codes_on(client.get("/done").get_data(as_text=True))
+    response = client.post("/delete", data={"csrf_token": csrf(client, "/delete"), "code": receipt, "confirm": "y"})
+    assert "Your answers have been deleted" in response.get_data(as_text=True)
+    database = Path(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
+    content = b"".join(path.read_bytes() for path in (database, database.with_name(database.name + "-wal")))
+    assert answer.encode() not in content and public_id.encode() not in content
+
+
+def test_the_database_and_instance_folder_are_private_under_umask_022(tmp_path, ins):
+    from conftest import Taker
+
+    instance = tmp_path / "instance"
+    umask = os.umask(0o022)
+    try:
+        app = create_app({"TESTING": True, "SECRET_KEY": "t", "INSTANCE_PATH": str(instance)})
+        Taker(app.test_client(), ins).page()
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    for name in ("survey.db", "survey.db-wal", "survey.db-shm"):
+        assert stat.S_IMODE((instance / name).stat().st_mode) == 0o600, name
+    app.extensions["socialimp"].engine.dispose()
