@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 import analysis
 import instrument
-from survey_app import create_app, flow, responses, storage
+from survey_app import create_app, flow, responses, storage, tokens
 from survey_app.models import Base
 from survey_app.storage import META_COLUMNS, StorageError, paradata_columns, responses_frame
 
@@ -213,3 +213,21 @@ def test_the_survey_runs_on_postgresql(postgres, tmp_path, ins):
     frame = responses_frame(postgres)
     assert list(frame.status) == ["complete", "screened_out"]
     assert frame.bld_open[0] == "<b>verbatim</b>" and frame.fin_2[0] == -3 and frame.inf_1[1] == -1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_responses_to_one_invitation_keep_the_complete_one_linked_when_migrated(request, backend, ins):
+    engine = storage.connect(request.getfixturevalue(backend))
+    storage.upgrade(engine, "0002")
+    with storage.sessions(engine).begin() as session:
+        (token,) = tokens.generate(session, 1)
+        people = [responses.start(session, ins, access="token", token=token, started_at=storage.now())[0]
+                  for _ in range(3)]  # fmt: skip
+        responses.complete(session, people[1], storage.now())
+    storage.upgrade(engine)
+    with engine.connect() as connection:
+        links = connection.execute(text("SELECT token_id FROM respondents ORDER BY id")).scalars().all()
+    assert links == [None, token.id, None]
+    with storage.sessions(engine).begin() as session:  # and no fourth
+        assert responses.start(session, ins, access="token", token=token, started_at=storage.now())[0] is None
+    engine.dispose()

@@ -264,3 +264,21 @@ def test_pages_before_the_start_send_the_visitor_to_the_welcome_page(client, pat
 def test_pages_ahead_of_the_respondent_are_not_open(taker, client):
     taker.page()
     assert client.get("/page/open").headers["Location"] == "/page/screening"
+
+
+def test_a_respondent_who_did_not_finish_erases_their_answers_with_the_resume_code(app, taker, client, csrf):
+    taker.page()
+    code = re.search(r'<strong class="code">([A-Z0-9-]+)</strong>', client.get("/page/screening").get_data(True))[1]
+    other = app.test_client()
+    response = other.post("/delete", data={"csrf_token": csrf(other, "/delete"), "code": code, "confirm": "y"})
+    assert "Your answers have been deleted" in response.get_data(as_text=True)
+    assert respondents(app) == []
+
+
+def test_a_screened_out_respondent_erases_their_answers_with_the_receipt_code(app, taker, client, csrf):
+    taker.page()
+    taker.page({"scr_b2b": "0"}, url="/page/screening")
+    receipt = re.search(r'id="receipt-code">([A-Z0-9-]+)<', client.get("/screened-out").get_data(True))[1]
+    response = client.post("/delete", data={"csrf_token": csrf(client, "/delete"), "code": receipt, "confirm": "y"})
+    assert "Your answers have been deleted" in response.get_data(as_text=True)
+    assert respondents(app) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from survey_app import create_app, tokens
@@ -84,3 +86,30 @@ def test_token_batches_are_checked_and_exported_for_mail_merge(app):
     assert lines[1].startswith(f"{batch[0].token},https://survey.example/t/{batch[0].token},20")
     assert lines[1].endswith("+00:00,")
     assert len({t.token for t in batch}) == 3
+
+
+def test_two_browsers_with_one_invitation_start_one_response(app, ins):
+    from conftest import Taker
+
+    (token,) = new_tokens(app)
+    first, second = Taker(app.test_client(), ins), Taker(app.test_client(), ins)
+    for browser in (first, second):  # both open the link before either consents
+        browser.client.get(f"/t/{token}")
+    assert first.page().headers["Location"] == "/page/screening"
+    refused = second.page()
+    assert refused.status_code == 400
+    assert "A response to this invitation has been started in another browser; nothing was saved." in refused.get_data(
+        as_text=True
+    )
+    assert len(responses_frame(app.config["DATABASE_URL"])) == 1
+
+
+def test_an_erased_response_frees_its_invitation(app, taker, client, csrf):
+    (token,) = new_tokens(app)
+    client.get(f"/t/{token}")
+    taker.complete()
+    receipt = re.search(r'id="receipt-code">([A-Z0-9-]+)<', client.get("/done").get_data(as_text=True))[1]
+    client.post("/delete", data={"csrf_token": csrf(client, "/delete"), "code": receipt, "confirm": "y"})
+    with app.extensions["socialimp"].sessions() as session:
+        assert tokens.find(session, token).used_at is None
+    assert app.test_client().get(f"/t/{token}").headers["Location"] == "/"
