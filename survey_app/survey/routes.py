@@ -51,10 +51,15 @@ def _code(kind: str) -> str:
     return responses.browser_code(session["browser"], kind)
 
 
+def _open_visit() -> None:
+    """Give this browser session an id (random, 256 bits) unless it has one."""
+    session.setdefault("browser", secrets.token_urlsafe(32))
+
+
 def _new_visit() -> None:
     """A new browser session id: what the old one had open stays where it is, reachable by its codes only."""
     _end_visit()
-    session["browser"] = secrets.token_urlsafe(32)
+    _open_visit()
 
 
 def _end_visit() -> None:
@@ -134,8 +139,7 @@ def _show(sec, person: Person | None, stored: dict, form: forms.PageForm | None 
         form = forms.page_form(items, ins, formdata=None, data=forms.restore(items, ins, stored))
     if person is None and request.method == "GET":
         session["welcome_at"] = now().timestamp()  # the welcome page's clock; the respondent starts on consent
-        # Before consent is posted, so that all the posts of a double click carry the same browser session.
-        session.setdefault("browser", secrets.token_urlsafe(32))
+        _open_visit()  # before consent is posted, so that all the posts of a double click carry the same one
     elif person is not None and request.method == "GET":
         responses.page_shown(db(), person, sec.id, now())
         if person.page != sec.id:
@@ -220,7 +224,7 @@ def _start(token) -> tuple[Person | None, dict[str, responses.PageClock]]:
     if welcome_at is not None and 0 <= started.timestamp() - welcome_at <= responses.MAX_PAGE_SECONDS:
         started = datetime.fromtimestamp(welcome_at, UTC)
         clocks[instrument().sections[0].id] = responses.PageClock(started, 0.0, False)
-    session.setdefault("browser", secrets.token_urlsafe(32))
+    _open_visit()
     person, _ = responses.start(
         db(), instrument(), access="open" if token is None else "token", token=token, started_at=started,
         resume_code=_code("resume"),
