@@ -179,7 +179,7 @@ class PageClock(NamedTuple):
 
 
 def find(session: Session, public_id: str) -> Person | None:
-    """The respondent with this public id (the one a browser session holds), if it exists."""
+    """The respondent with this public id (as the admin pages name respondents), if it exists."""
     return _run(session, _BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
 
 
