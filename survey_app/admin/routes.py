@@ -7,6 +7,7 @@ Real and simulated respondents are shown apart unless "all" is chosen, and then 
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import zipfile
 from functools import wraps
@@ -40,6 +41,14 @@ from ..survey import forms as survey_forms
 from . import forms, users
 
 bp = Blueprint("admin", __name__, template_folder="templates")
+
+
+@bp.after_request
+def _never_cached(response: Response) -> Response:
+    # Every admin response carries answers, invitation links or the admin's own pages, downloads included:
+    # none may stay in a shared computer's browser cache or a proxy's.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def login_required(view):
@@ -78,10 +87,27 @@ def login():
 
 
 def _safe_next(target: str | None) -> str:
-    # Only paths on this site: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    r"""`target` if it is a path on this site, else the dashboard: an open redirect would lend phishing our login.
+
+    Browsers drop tabs and line breaks anywhere in a URL and read a backslash as a slash (WHATWG URL
+    standard), so ``/\t/evil.example/`` and ``/\evil.example/`` lead off-site. The target is normalised
+    the same way first; what remains must start with one slash and hold no space, backslash or control.
+
+    Examples
+    --------
+    >>> _safe_next("/admin/tokens?page=2"), _safe_next("/\t/evil.example/")  # doctest: +SKIP
+    ('/admin/tokens?page=2', '/admin/')
+    """
+    path = URL_DROPPED.sub("", target or "")
+    if path.startswith("/") and not path.startswith("//") and not NOT_IN_A_PATH.search(path):
+        return path
     return url_for(".index")
+
+
+URL_DROPPED = re.compile(r"[\t\n\r]")
+"""What browsers remove from a URL before reading it."""
+NOT_IN_A_PATH = re.compile(r"[\x00-\x20\x7f\\]")
+"""Spaces, controls and backslashes: where a browser would strip, refuse or turn them into a slash."""
 
 
 @bp.post("/logout")
