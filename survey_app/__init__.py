@@ -72,7 +72,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     app.after_request(_security_headers)
     if app.config["BEHIND_PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1, x_prefix=1)
+        # One proxy's X-Forwarded-For: the login limit then counts per client, not per proxy (see admin.users).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     _register_blueprints(app)
     return app
 

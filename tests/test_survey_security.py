@@ -184,3 +184,12 @@ def test_behind_a_proxy_links_use_the_public_host_and_scheme(tmp_path, ins):
                             "HTTP_REFERER": "https://survey.example/"}  # fmt: skip
     Taker(client, ins).page()
     assert '<a href="https://survey.example/resume/' in client.get("/page/screening").get_data(as_text=True)
+
+
+def test_the_exported_respondent_id_is_not_in_the_browser(app, taker, client):
+    """A published data set must not be linkable to a browser: no value the cookie holds is an exported id."""
+    taker.complete()
+    held = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+    exported = frame(app).respondent_id[0]
+    assert exported not in [str(value) for value in held.values()]
+    assert exported not in client.get_cookie("session").value

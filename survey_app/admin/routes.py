@@ -34,7 +34,7 @@ import reports
 from .. import dashboard, flow, responses, tokens
 from ..export import with_quality, write
 from ..extensions import db, instrument, state
-from ..models import AdminUser, Respondent
+from ..models import Respondent
 from ..quality import indices
 from ..storage import now, responses_frame
 from ..survey import forms as survey_forms
@@ -54,11 +54,19 @@ def _never_cached(response: Response) -> Response:
 def login_required(view):
     @wraps(view)
     def guarded(*args, **kwargs):
-        if session.get("admin") is None or db().get(AdminUser, session["admin"]) is None:
+        key = session.get("admin")
+        user = users.session_user(db(), key, idle_s=_idle_s()) if isinstance(key, str) else None
+        db().commit()
+        if user is None:
+            session.pop("admin", None)
             return redirect(url_for(".login", next=request.full_path if request.method == "GET" else None))
         return view(*args, **kwargs)
 
     return guarded
+
+
+def _idle_s() -> float:
+    return current_app.config["ADMIN_IDLE_HOURS"] * 3600
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -71,16 +79,18 @@ def login():
                 db(),
                 form.username.data,
                 form.password.data,
+                source=users.source_of(request.remote_addr, current_app.secret_key),
                 attempts=current_app.config["LOGIN_ATTEMPTS"],
                 window_s=current_app.config["LOGIN_WINDOW_S"],
             )
         except users.LoginLocked as locked:
             abort(429, description=str(locked))
-        db().commit()
         if user is not None:
-            session.clear()
-            session["admin"] = user.id
+            session.clear()  # nothing from before the login carries over (session fixation)
+            session["admin"] = users.open_session(db(), user, idle_s=_idle_s())
+            db().commit()
             return redirect(_safe_next(request.args.get("next")))
+        db().commit()
         form.password.errors.append("User name or password is wrong.")
         status = 401
     return render_template("admin/login.html", form=form), status
@@ -113,6 +123,8 @@ NOT_IN_A_PATH = re.compile(r"[\x00-\x20\x7f\\]")
 @bp.post("/logout")
 @login_required
 def logout():
+    users.close_session(db(), session["admin"])
+    db().commit()
     session.clear()
     return redirect(url_for(".login"))
 
@@ -264,15 +276,15 @@ def respondent_list():
     ), 200 if not form.errors else 422
 
 
-@bp.post("/respondents/<public_id>/delete")
+@bp.post("/respondents/<export_id>/delete")
 @login_required
-def delete_respondent(public_id: str):
-    person = responses.find(db(), public_id)
+def delete_respondent(export_id: str):
+    person = responses.exported_as(db(), export_id)
     if person is None:
-        abort(404, description=f"There is no respondent {public_id}; nothing was deleted.")
+        abort(404, description=f"There is no respondent {export_id}; nothing was deleted.")
     responses.erase(db(), person)
     db().commit()
-    flash(f"Deleted respondent {public_id} with all answers and timings.")
+    flash(f"Deleted respondent {export_id} with all answers and timings.")
     return redirect(url_for(".respondent_list"))
 
 
