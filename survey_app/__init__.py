@@ -51,7 +51,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     import instrument as instrument_pkg
 
-    from . import storage
+    from . import logs, storage
     from .extensions import SurveyState, close_db, csrf
 
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("SOCIALIMP_INSTANCE")
@@ -71,6 +71,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     csrf.init_app(app)
     app.teardown_appcontext(close_db)
     app.after_request(_security_headers)
+    logs.install(app)
     if app.config["BEHIND_PROXY"]:
         # One proxy's X-Forwarded-For: the login limit then counts per client, not per proxy (see admin.users).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
