@@ -1,22 +1,22 @@
 """Settings of the web survey, read from environment variables when the app is created.
 
-==========================  ================================================================
-environment variable        setting
-==========================  ================================================================
-``DATABASE_URL``            SQLAlchemy URL; default a SQLite file ``survey.db`` in the
-                            instance folder (``postgresql+psycopg://...`` for production)
-``SECRET_KEY``              signs session cookies; default a random key kept in the instance
-                            folder, so restarts and gunicorn workers share it
-``SOCIALIMP_INSTRUMENT``    instrument YAML file; default the bundled Social IMP instrument
-``SOCIALIMP_ACCESS``        ``open`` (anyone with the link, and tokens) or ``token`` (invited only)
-``SESSION_COOKIE_SECURE``   ``1``/``0``: send cookies over HTTPS only (default 1; the development
-                            server of ``socialimp serve`` sets 0 because it speaks plain HTTP)
-``SOCIALIMP_BEHIND_PROXY``  ``1`` when gunicorn runs behind a reverse proxy (nginx, Caddy) that
-                            terminates HTTPS: links in token CSVs then use the public host and
-                            scheme (X-Forwarded-Proto/Host), and the login limit counts per client
-                            address the proxy reports (X-Forwarded-For, one proxy), not per proxy
-``SOCIALIMP_ADMIN_IDLE_HOURS``  hours after which an idle admin login session ends (default 8)
-==========================  ================================================================
+================================  ================================================================
+environment variable              setting
+================================  ================================================================
+``DATABASE_URL``                  SQLAlchemy URL; default a SQLite file ``survey.db`` in the
+                                  instance folder (``postgresql+psycopg://...`` for production)
+``SECRET_KEY``                    signs session cookies; default a random key kept in the instance
+                                  folder, so restarts and gunicorn workers share it
+``SOCIALIMP_INSTRUMENT``          instrument YAML file; default the bundled Social IMP instrument
+``SOCIALIMP_ACCESS``              ``open`` (anyone with the link, and tokens) or ``token`` (invited only)
+``SESSION_COOKIE_SECURE``         ``1``/``0``: send cookies over HTTPS only (default 1; the development
+                                  server of ``socialimp serve`` sets 0 because it speaks plain HTTP)
+``SOCIALIMP_BEHIND_PROXY``        ``1`` when gunicorn runs behind a reverse proxy (nginx, Caddy) that
+                                  terminates HTTPS: links in token CSVs then use the public host and
+                                  scheme (X-Forwarded-Proto/Host), and the login limit counts per client
+                                  address the proxy reports (X-Forwarded-For, one proxy), not per proxy
+``SOCIALIMP_ADMIN_IDLE_HOURS``    hours after which an idle admin login session ends (default 8)
+================================  ================================================================
 """
 
 from __future__ import annotations
