@@ -190,7 +190,7 @@ def test_one_ipv6_network_is_one_source(app, csrf):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_concurrent_guesses_on_several_workers_get_exactly_the_limit(request, backend, tmp_path, app):
+def test_concurrent_guesses_on_several_workers_get_exactly_the_limit(request, backend, tmp_path):
     """24 wrong passwords for one name at once, over HTTP against two gunicorn workers: 5 are checked, 19 refused."""
     database = f"sqlite:///{tmp_path / 'served.db'}" if backend == "sqlite" else request.getfixturevalue("postgres")
     with survey_server(database, tmp_path, workers=2) as server:
