@@ -51,7 +51,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     import instrument as instrument_pkg
 
-    from . import storage
+    from . import logs, storage
     from .extensions import SurveyState, close_db, csrf
 
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("SOCIALIMP_INSTANCE")
@@ -72,8 +72,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.before_request(_refuse_what_no_form_sends)
     app.teardown_appcontext(close_db)
     app.after_request(_security_headers)
+    logs.install(app)
     if app.config["BEHIND_PROXY"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1, x_prefix=1)
+        # One proxy's X-Forwarded-For: the login limit then counts per client, not per proxy (see admin.users).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
     _register_blueprints(app)
     return app
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 from pathlib import Path
 from typing import NoReturn
 
@@ -72,10 +73,25 @@ def run_serve(args: argparse.Namespace) -> int:
         app.config["SESSION_COOKIE_SECURE"] = False
         app.run(host=args.host, port=args.port, threaded=True)
         return 0
+    if app.config["SESSION_COOKIE_SECURE"] and not app.config["BEHIND_PROXY"]:
+        print(PLAIN_HTTP_WARNING.format(url=f"http://{args.host}:{args.port}/"), file=sys.stderr, flush=True)
     # Every worker serves this very app, forked rather than built again: quicker to start, and the database was
     # migrated once. A pooled connection must not be shared by two processes, so none may be open at the fork.
     app.extensions["socialimp"].engine.dispose()
     serve_gunicorn(app, workers=args.workers, host=args.host, port=args.port)
+
+
+PLAIN_HTTP_WARNING = """
+************************************************************************************************
+WARNING: this server speaks plain HTTP ({url}), but its session cookies are marked Secure
+(SESSION_COOKIE_SECURE=1). Browsers and HTTP clients do not send such cookies back over plain
+HTTP (except to localhost): every respondent will lose the session after the first page and see
+"This form has expired", and no admin can stay logged in. Either
+  - serve it behind a reverse proxy that terminates HTTPS (nginx, Caddy), with
+    SOCIALIMP_BEHIND_PROXY=1, as a real study must, or
+  - for a pilot on a network you trust, set SESSION_COOKIE_SECURE=0 (answers then travel unencrypted).
+************************************************************************************************"""
+"""Printed by `socialimp serve --workers N` when nothing says a proxy adds HTTPS in front of it."""
 
 
 def serve_gunicorn(app, *, workers: int, host: str, port: int) -> NoReturn:
@@ -83,14 +99,17 @@ def serve_gunicorn(app, *, workers: int, host: str, port: int) -> NoReturn:
 
     Runs until stopped (SIGTERM, Ctrl+C), then gunicorn ends the process with its exit status.
     ``socialimp serve --workers N`` runs the survey this way; ``bench/bench_survey.py`` serves its bare
-    endpoint alike, so both get the same server. There is no access log: it would keep client addresses,
-    and resume codes and tokens travel in URLs.
+    endpoint alike, so both get the same server. There is no access log: it would keep client addresses;
+    the error log masks resume codes and tokens in URLs (`survey_app.gunicorn_logger`).
 
     Examples
     --------
     >>> serve_gunicorn(create_app(), workers=4, host="127.0.0.1", port=5000)  # doctest: +SKIP
     """
-    from gunicorn.app.base import BaseApplication  # gunicorn runs on Unix only; the other commands do not need it
+    # gunicorn runs on Unix only; the other commands do not need it.
+    from gunicorn.app.base import BaseApplication
+
+    from .gunicorn_logger import Logger
 
     class Gunicorn(BaseApplication):
         def load_config(self):
@@ -98,6 +117,7 @@ def serve_gunicorn(app, *, workers: int, host: str, port: int) -> NoReturn:
             self.cfg.set("bind", f"{host}:{port}")
             # gunicorn 27's control socket is one path per user (~/.gunicorn): two servers would share it.
             self.cfg.set("control_socket_disable", True)
+            self.cfg.set("logger_class", Logger)
 
         def load(self):
             return app

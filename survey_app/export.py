@@ -16,6 +16,14 @@ dta       labelled extended missing values, in the order of the instrument's cod
 parquet   the same codes, with pandas' column types
 ========  ===================================================================================
 
+Open answers are exported exactly as typed, except in CSV, the format spreadsheets open without
+asking: there every text field is quoted (so a line break or a lone carriage return inside an
+answer cannot split a row), and text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return gets a leading ``'``, as OWASP advises against CSV (formula) injection, so that a spreadsheet
+shows it as text instead of running it. ``analysis.load`` of such a CSV returns the text with the
+``'``; the database, XLSX (text cells are strings, never formulas), SPSS, Stata and Parquet keep
+the exact text.
+
 SPSS and Stata files carry variable labels and value labels from the instrument's codebook;
 ``<stem>_codebook.csv`` beside the data file lists every column with its label, wording, values
 and missing codes.
@@ -30,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import re
 import string
 from collections.abc import Callable
@@ -75,6 +84,8 @@ QC = {
     "flagged": "Quality: at least one careless-responding rule tripped",
 }
 """Variable labels of the `survey_app.quality.indices` columns, exported with the ``qc_`` prefix."""
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet takes a cell starting with one of these for a formula (OWASP: CSV injection)."""
 STATA_MISSING = string.ascii_lowercase
 EXCEL_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """Control characters a worksheet cannot hold (openpyxl refuses them); they are dropped from text."""
@@ -265,8 +276,27 @@ def _measures(frame: pd.DataFrame, book: pd.DataFrame, ins: instrument_pkg.Instr
     return out
 
 
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns holding text (answers, ids, timestamps, display orders), as opposed to numbers and flags."""
+    return [column for column in frame.columns if not pd.api.types.is_numeric_dtype(frame[column])]
+
+
+def neutralise(values: pd.Series) -> pd.Series:
+    """Text a spreadsheet would run as a formula, with a leading ``'`` so that it shows as text (OWASP).
+
+    Examples
+    --------
+    >>> neutralise(pd.Series(["=1+1", "-", "fine"])).tolist()
+    ["'=1+1", "'-", 'fine']
+    """
+    risky = values.str.startswith(FORMULA_START, na=False)
+    return values.mask(risky, "'" + values[risky])
+
+
 def _write_csv(frame: pd.DataFrame, path: Path, book: pd.DataFrame, ins: instrument_pkg.Instrument) -> None:
-    frame.to_csv(path, index=False)
+    safe = frame.assign(**{column: neutralise(frame[column].astype(object)) for column in _text_columns(frame)})
+    # Every text field quoted: a lone carriage return is no line terminator of ours, so minimal quoting misses it.
+    safe.to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC)
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path, book: pd.DataFrame, ins: instrument_pkg.Instrument) -> None:
@@ -274,7 +304,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, book: pd.DataFrame, ins: instru
     sheet = workbook.create_sheet("data")
     sheet.freeze_panes = "B2"
     sheet.append(list(frame.columns))
-    text = [k for k, column in enumerate(frame.columns) if not pd.api.types.is_numeric_dtype(frame[column])]
+    text = [frame.columns.get_loc(column) for column in _text_columns(frame)]
     for row in frame.astype(object).where(frame.notna(), None).to_numpy():
         for k in text:
             if isinstance(row[k], str):

@@ -15,7 +15,9 @@ column per variable. Why:
 
 A value is numeric (``value_num``: scale codes, counts and the instrument's negative missing
 codes) or text (``value_text``: open answers and country codes, "" when skipped). No IP address
-or user agent is stored; resume and receipt codes are stored as SHA-256 digests only.
+or user agent is stored; resume and receipt codes, and the keys of admin login sessions, are stored as
+SHA-256 digests only. A respondent has two random ids: ``public_id``, which the browser's session
+holds, and ``export_id``, the ``respondent_id`` of exports, which never reaches the browser.
 
 Examples
 --------
@@ -44,11 +46,17 @@ class Respondent(Base):
 
     __tablename__ = "respondents"
     # One response per invitation, however many browsers or requests start one at once.
-    __table_args__ = (Index("uq_respondents_token_id", "token_id", unique=True),)
+    __table_args__ = (
+        Index("uq_respondents_token_id", "token_id", unique=True),
+        Index("ix_respondents_export_id", "export_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
-    """The respondent_id of exports: random, so row order does not leak who answered when."""
+    """The browser session's handle on the respondent: never exported."""
+    export_id: Mapped[str] = mapped_column(String(32))
+    """The respondent_id of exports and of the admin's pages: random, so row order does not leak who answered
+    when, and never held by the browser, so a published data set cannot be linked to a browser."""
     status: Mapped[str] = mapped_column(String(16), default="partial", index=True)
     simulated: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     access: Mapped[str] = mapped_column(String(8), default="open")
@@ -119,12 +127,32 @@ class AdminUser(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class AdminSession(Base):
+    """A logged-in admin browser: its cookie holds a random key, this row the key's digest.
+
+    In the database, not in a worker's memory, so that every worker and host agrees: logging out
+    deletes the row, and a session idle longer than ``ADMIN_IDLE_HOURS`` is over.
+    """
+
+    __tablename__ = "admin_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """The session's latest request (to the minute: a click within a minute of the last writes nothing)."""
+
+
 class LoginAttempt(Base):
-    """A failed admin login, kept to rate-limit guessing across all server processes (no IP kept)."""
+    """Login attempts for one admin name from one source since `since`, counted across all server processes.
+
+    The source is a keyed digest of the client's network (see `survey_app.admin.users.source_of`): no IP is kept.
+    """
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """When the window of these attempts began; the first attempt after it is over starts a new one."""

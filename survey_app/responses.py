@@ -62,6 +62,7 @@ _TAKE_OVER = (
 )
 _FINISH = _RESPONDENTS.update().where(_RESPONDENTS.c.id == bindparam("respondent"), _RESPONDENTS.c.status == "partial")
 """Ends a response once: of two Finish clicks at once, the second changes nothing (its row count is 0)."""
+_BY_EXPORT_ID = select(_RESPONDENTS).where(_RESPONDENTS.c.export_id == bindparam("export_id"))
 _UPDATE = _RESPONDENTS.update().where(_RESPONDENTS.c.id == bindparam("respondent"))
 """Its SET clause is the columns of the parameters given (one compiled form per set of columns)."""
 _PROGRESS = union_all(
@@ -151,7 +152,8 @@ def start(
     seed = secrets.randbelow(2**31 - 1) if seed is None else seed
     resume_code = resume_code or new_code()
     person = _run(session, _start_statement(session.get_bind().dialect.name), {
-        "public_id": secrets.token_hex(8), "status": "partial", "simulated": simulated, "access": access,
+        "public_id": secrets.token_hex(8), "export_id": secrets.token_hex(8), "status": "partial",
+        "simulated": simulated, "access": access,
         "token_id": token.id if token is not None else None, "instrument_version": ins.version,
         "instrument_hash": ins.content_hash, "seed": seed, "display_order": flow.display_order(ins, seed),
         "page": ins.sections[0].id, "honeypot": False, "resume_digest": digest(resume_code),
@@ -181,6 +183,11 @@ class PageClock(NamedTuple):
 def find(session: Session, public_id: str) -> Person | None:
     """The respondent with this public id (as the admin pages name respondents), if it exists."""
     return _run(session, _BY_PUBLIC_ID, {"public_id": public_id}).one_or_none()
+
+
+def exported_as(session: Session, export_id: str) -> Person | None:
+    """The respondent whose respondent_id in exports (and on the admin's pages) is `export_id`, if it exists."""
+    return _run(session, _BY_EXPORT_ID, {"export_id": export_id}).one_or_none()
 
 
 def update(session: Session, person: Person, **columns) -> None:

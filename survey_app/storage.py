@@ -272,7 +272,7 @@ def _respondent_rows(session: Session, include_simulated: bool) -> list[dict]:
     for r in session.scalars(query):
         started, completed = as_utc(r.started_at), as_utc(r.completed_at)
         rows.append({
-            "id": r.id, "respondent_id": r.public_id, "status": r.status, "simulated": r.simulated,
+            "id": r.id, "respondent_id": r.export_id, "status": r.status, "simulated": r.simulated,
             "access": r.access, "instrument_version": r.instrument_version,
             "instrument_hash": r.instrument_hash[:12], "started_at": _iso(started), "completed_at": _iso(completed),
             "duration_s": (completed - started).total_seconds() if completed else np.nan,

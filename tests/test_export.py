@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
 from openpyxl import load_workbook
 
+import analysis
 import instrument
 from instrument.schema import TEXT_TYPES
 from survey_app import export, quality
 
 FORMULA = '=HYPERLINK("http://example.org","click")'
 LONG = "x" * 3000  # beyond Stata's str2045: written as strL
+LONE_CR = "fine thanks\r=1+1"
+"""A carriage return alone inside an answer: unquoted, it ends the row in a spreadsheet and in pandas."""
+INJECTIONS = {3: "+SUM(A1:A9)", 5: "-2+3", 6: "@SUM(A1)", 7: "\t=1+1", 8: "\r=1+1", 9: 'a, b\nand "c"'}
+"""Row -> an open answer a spreadsheet would run as a formula (OWASP's list), or one needing quotes."""
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +30,9 @@ def frame(_contract_frame) -> pd.DataFrame:
     frame.loc[0, "bld_open"] = FORMULA
     frame.loc[1, "bld_open"] = "bell\x07 and tab\tkept"
     frame.loc[4, "bld_open"] = LONG
+    frame.loc[2, "bld_open"] = LONE_CR
+    for row, answer in INJECTIONS.items():
+        frame.loc[row, "bld_open"] = answer
     return frame
 
 
@@ -64,10 +74,75 @@ def test_plain_formats_round_trip(files, exported, ins, fmt):
     assert (read[answers] < 0).any().any(), "missing codes are kept as codes"
     texts = ["respondent_id", "status", "firm_country"]
     assert read[texts].fillna("").astype(str).equals(exported[texts].astype(str))
-    assert read["bld_open"][0] == FORMULA and read["bld_open"][4] == LONG
+    assert read["bld_open"][0] == ("'" if fmt == "csv" else "") + FORMULA and read["bld_open"][4] == LONG
     np.testing.assert_allclose(read["duration_s"], exported["duration_s"])
     assert read["qc_flagged"].tolist() == exported["qc_flagged"].tolist()
     np.testing.assert_allclose(read["qc_mahalanobis"], exported["qc_mahalanobis"].astype(float))
+
+
+def text_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def read_back(fmt: str, path, exported: pd.DataFrame) -> pd.DataFrame:
+    """An export file as pandas (pyreadstat for SPSS and Stata) reads it, text kept as text, missing codes as codes."""
+    text = text_columns(exported)
+    options = {"dtype": dict.fromkeys(text, str), "keep_default_na": False,
+               "na_values": {c: [""] for c in exported.columns if c not in text}}  # fmt: skip
+    if fmt == "csv":
+        return pd.read_csv(path, **options)
+    if fmt == "xlsx":
+        return pd.read_excel(path, **options)
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    if fmt == "sav":
+        return pyreadstat.read_sav(path, user_missing=True)[0]
+    data = pyreadstat.read_dta(path, user_missing=True)[0]
+    letters = {"a": -1, "b": -2, "c": -3, "d": -4}
+    return data.apply(lambda column: column.map(lambda v: letters.get(v, v)) if column.name not in text else column)
+
+
+def cells(frame: pd.DataFrame, text: list[str]) -> pd.DataFrame:
+    """Every cell comparable across formats: numbers and flags as floats, text as str ("" where missing)."""
+    return pd.DataFrame({c: frame[c].astype(object).where(frame[c].notna(), "").astype(str) if c in text
+                         else pd.to_numeric(frame[c].astype(object)).astype(float) for c in frame.columns})  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", export.FORMATS)
+def test_every_cell_reads_back_as_written(files, exported, fmt):
+    text = text_columns(exported)
+    expected = cells(exported, text)
+    if fmt == "csv":
+        expected["bld_open"] = [("'" if answer[:1] in "=+-@\t\r" and answer else "") + answer
+                                for answer in expected["bld_open"]]  # fmt: skip
+    if fmt == "xlsx":
+        expected["bld_open"] = expected["bld_open"].str.replace("\x07", "")  # a worksheet cannot hold it
+    read = read_back(fmt, files[fmt][0], exported)
+    assert len(read) == len(exported), "a row was split or lost"
+    pd.testing.assert_frame_equal(cells(read, text), expected, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("row", "answer"), [(0, FORMULA), *INJECTIONS.items()])
+def test_csv_neutralises_answers_a_spreadsheet_would_run(files, row, answer):
+    with open(files["csv"][0], newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    column = rows[0].index("bld_open")
+    neutral = "'" + answer if answer[0] in "=+-@\t\r" else answer
+    assert rows[row + 1][column] == neutral and len(rows) == 121
+
+
+def test_csv_quotes_a_lone_carriage_return_and_keeps_the_row_whole(files, exported, ins):
+    raw = files["csv"][0].read_bytes()
+    assert b'"fine thanks\r=1+1"' in raw
+    loaded = analysis.load(files["csv"][0], instrument=ins)
+    assert len(loaded) == len(exported) and loaded["bld_open"][2] == LONE_CR
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta", "parquet"])
+def test_analysis_load_keeps_the_exact_text_of_binary_formats(files, ins, fmt):
+    loaded = analysis.load(files[fmt][0], instrument=ins)
+    assert loaded["bld_open"][0] == FORMULA and loaded["bld_open"][2] == LONE_CR
+    assert [loaded["bld_open"][row] for row in INJECTIONS] == list(INJECTIONS.values())
 
 
 def test_parquet_keeps_every_column_type(files, exported):
@@ -75,12 +150,13 @@ def test_parquet_keeps_every_column_type(files, exported):
     pd.testing.assert_frame_equal(pd.read_parquet(path), exported)
 
 
-def test_xlsx_text_that_looks_like_a_formula_stays_text(files):
+@pytest.mark.parametrize(("row", "answer"), [(0, FORMULA), (2, LONE_CR), *INJECTIONS.items()])
+def test_xlsx_text_that_looks_like_a_formula_stays_text(files, row, answer):
     path, _ = files["xlsx"]
     sheet = load_workbook(path).active
     column = [cell.value for cell in sheet[1]].index("bld_open") + 1
-    cell = sheet.cell(row=2, column=column)
-    assert cell.value == FORMULA and cell.data_type == "s"
+    cell = sheet.cell(row=row + 2, column=column)
+    assert cell.value == answer and cell.data_type == "s"
 
 
 def test_xlsx_drops_control_characters_a_worksheet_cannot_hold(files):

@@ -60,3 +60,20 @@ def test_serve_answers_on_the_port_given(tmp_path, workers):
     assert (tmp_path / "instance" / "secret_key").exists() and (tmp_path / "served.db").exists()
     if workers > 1:
         assert "Using worker: sync" in out and "Booting worker" in out
+
+
+@pytest.mark.parametrize(
+    ("environment", "warned"),
+    [({}, True), ({"SESSION_COOKIE_SECURE": "0"}, False), ({"SOCIALIMP_BEHIND_PROXY": "1"}, False)],
+)
+def test_serve_on_plain_http_with_secure_cookies_says_so_loudly(runner, monkeypatch, environment, warned):
+    """Secure cookies over plain HTTP: every respondent would see "This form has expired" after the first page."""
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    served = []
+    monkeypatch.setattr("survey_app.commands.serve_gunicorn", lambda app, **where: served.append(where))
+    _, _, err = runner("serve", "--workers", "2", "--port", "8123")
+    assert served == [{"workers": 2, "host": "127.0.0.1", "port": 8123}]
+    assert ("WARNING: this server speaks plain HTTP (http://127.0.0.1:8123/)" in err) is warned
+    if warned:
+        assert "a reverse proxy that terminates HTTPS" in err and "set SESSION_COOKIE_SECURE=0" in err

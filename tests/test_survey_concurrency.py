@@ -47,10 +47,10 @@ def rows_of(database: str, people: list[HttpRespondent]) -> dict[str, pd.Series]
     frame = responses_frame(database).set_index("respondent_id")
     engine = storage.connect(database)
     with storage.sessions(engine)() as session:
-        ids = {person.tag: responses.by_code(session, person.resume_code, kind="resume").public_id for person in people}
+        ids = {person.tag: responses.by_code(session, person.resume_code, kind="resume").export_id for person in people}
     engine.dispose()
     assert len(set(ids.values())) == len(people), "two respondents share a database row"
-    return {tag: frame.loc[public_id] for tag, public_id in ids.items()}
+    return {tag: frame.loc[export_id] for tag, export_id in ids.items()}
 
 
 def differences(people: list[HttpRespondent], rows: dict[str, pd.Series]) -> list[str]:

@@ -346,3 +346,12 @@ def test_the_database_and_instance_folder_are_private_under_umask_022(tmp_path, 
     for name in ("survey.db", "survey.db-wal", "survey.db-shm"):
         assert stat.S_IMODE((instance / name).stat().st_mode) == 0o600, name
     app.extensions["socialimp"].engine.dispose()
+
+
+def test_the_exported_respondent_id_is_not_in_the_browser(app, taker, client):
+    """A published data set must not be linkable to a browser: no value the cookie holds is an exported id."""
+    taker.complete()
+    held = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
+    exported = frame(app).respondent_id[0]
+    assert exported not in [str(value) for value in held.values()]
+    assert exported not in client.get_cookie("session").value

@@ -7,6 +7,7 @@ Real and simulated respondents are shown apart unless "all" is chosen, and then 
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import zipfile
 from functools import wraps
@@ -33,7 +34,7 @@ import reports
 from .. import dashboard, flow, responses, tokens
 from ..export import with_quality, write
 from ..extensions import db, instrument, state
-from ..models import AdminUser, Respondent
+from ..models import Respondent
 from ..quality import indices
 from ..storage import now, responses_frame
 from ..survey import forms as survey_forms
@@ -42,14 +43,30 @@ from . import forms, users
 bp = Blueprint("admin", __name__, template_folder="templates")
 
 
+@bp.after_request
+def _never_cached(response: Response) -> Response:
+    # Every admin response carries answers, invitation links or the admin's own pages, downloads included:
+    # none may stay in a shared computer's browser cache or a proxy's.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def login_required(view):
     @wraps(view)
     def guarded(*args, **kwargs):
-        if session.get("admin") is None or db().get(AdminUser, session["admin"]) is None:
+        key = session.get("admin")
+        user = users.session_user(db(), key, idle_s=_idle_s()) if isinstance(key, str) else None
+        db().commit()
+        if user is None:
+            session.pop("admin", None)
             return redirect(url_for(".login", next=request.full_path if request.method == "GET" else None))
         return view(*args, **kwargs)
 
     return guarded
+
+
+def _idle_s() -> float:
+    return current_app.config["ADMIN_IDLE_HOURS"] * 3600
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,31 +79,52 @@ def login():
                 db(),
                 form.username.data,
                 form.password.data,
+                source=users.source_of(request.remote_addr, current_app.secret_key),
                 attempts=current_app.config["LOGIN_ATTEMPTS"],
                 window_s=current_app.config["LOGIN_WINDOW_S"],
             )
         except users.LoginLocked as locked:
             abort(429, description=str(locked))
-        db().commit()
         if user is not None:
-            session.clear()
-            session["admin"] = user.id
+            session.clear()  # nothing from before the login carries over (session fixation)
+            session["admin"] = users.open_session(db(), user, idle_s=_idle_s())
+            db().commit()
             return redirect(_safe_next(request.args.get("next")))
+        db().commit()
         form.password.errors.append("User name or password is wrong.")
         status = 401
     return render_template("admin/login.html", form=form), status
 
 
 def _safe_next(target: str | None) -> str:
-    # Only paths on this site: an open redirect would let a phishing link borrow our login page.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
+    r"""`target` if it is a path on this site, else the dashboard: an open redirect would lend phishing our login.
+
+    Browsers drop tabs and line breaks anywhere in a URL and read a backslash as a slash (WHATWG URL
+    standard), so ``/\t/evil.example/`` and ``/\evil.example/`` lead off-site. The target is normalised
+    the same way first; what remains must start with one slash and hold no space, backslash or control.
+
+    Examples
+    --------
+    >>> _safe_next("/admin/tokens?page=2"), _safe_next("/\t/evil.example/")  # doctest: +SKIP
+    ('/admin/tokens?page=2', '/admin/')
+    """
+    path = URL_DROPPED.sub("", target or "")
+    if path.startswith("/") and not path.startswith("//") and not NOT_IN_A_PATH.search(path):
+        return path
     return url_for(".index")
+
+
+URL_DROPPED = re.compile(r"[\t\n\r]")
+"""What browsers remove from a URL before reading it."""
+NOT_IN_A_PATH = re.compile(r"[\x00-\x20\x7f\\]")
+"""Spaces, controls and backslashes: where a browser would strip, refuse or turn them into a slash."""
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    users.close_session(db(), session["admin"])
+    db().commit()
     session.clear()
     return redirect(url_for(".login"))
 
@@ -238,15 +276,15 @@ def respondent_list():
     ), 200 if not form.errors else 422
 
 
-@bp.post("/respondents/<public_id>/delete")
+@bp.post("/respondents/<export_id>/delete")
 @login_required
-def delete_respondent(public_id: str):
-    person = responses.find(db(), public_id)
+def delete_respondent(export_id: str):
+    person = responses.exported_as(db(), export_id)
     if person is None:
-        abort(404, description=f"There is no respondent {public_id}; nothing was deleted.")
+        abort(404, description=f"There is no respondent {export_id}; nothing was deleted.")
     responses.erase(db(), person)
     db().commit()
-    flash(f"Deleted respondent {public_id} with all answers and timings.")
+    flash(f"Deleted respondent {export_id} with all answers and timings.")
     return redirect(url_for(".respondent_list"))
 
 
