@@ -68,8 +68,8 @@ save_core <- function(fit, name) {
   fm$converged <- lavInspect(fit, "converged")
   options <- lavInspect(fit, "options")  # what lavaan chose for the estimator: test statistic, SEs, information
   fm[c("estimator", "test", "se", "information", "missing", "fixed.x", "meanstructure")] <-
-    list(switch(options$se, robust.huber.white = "MLR", robust.sem = "MLM", options$estimator), options$test, options$se, options$information[1], options$missing, options$fixed.x,
-         options$meanstructure)
+    list(switch(options$se, robust.huber.white = "MLR", robust.sem = "MLM", options$estimator), options$test,
+         options$se, options$information[1], options$missing, options$fixed.x, options$meanstructure)
   write_ref(fm, paste0(name, "_fit.json"))
   # the rows summary() prints: the user's ==, < and > constraints too (parameterEstimates drops them by default),
   # not the == rows lavaan adds itself for group.equal
@@ -137,10 +137,10 @@ core("core_mimic_fiml", mimic, hs_full_missing, missing = "ml")
 core("core_path", "y1 ~ x1 + x2\ny5 ~ y1 + x1", pd)
 core("core_intercepts", with_hs("x1 ~ 1", "x2 ~ i*1", "x3 ~ i*1", "visual ~ 0*1"), hs)
 core("core_meanstructure", hs_model, hs, meanstructure = TRUE)
-core("core_equality", "visual =~ x1 + a*x2 + b*x3\ntextual =~ x4 + c*x5 + d*x6\nspeed =~ x7 + x8 + x9\na == b\nc == 2*d",
-     hs)
-core("core_effects", paste("visual =~ NA*x1 + a1*x1 + a2*x2 + a3*x3", "a1 + a2 + a3 == 3", textual_speed, sep = "\n"),
-     hs)
+core("core_equality", paste("visual =~ x1 + a*x2 + b*x3", "textual =~ x4 + c*x5 + d*x6", "speed =~ x7 + x8 + x9",
+                            "a == b", "c == 2*d", sep = "\n"), hs)
+core("core_effects", paste("visual =~ NA*x1 + a1*x1 + a2*x2 + a3*x3", "a1 + a2 + a3 == 3", textual_speed,
+                           sep = "\n"), hs)
 core("core_bounds", with_hs("x9 ~~ v9*x9", "v9 > 0"), hs)
 core("core_bound_active", paste(visual_textual, "speed =~ x7 + x8 + c9*x9", "c9 < 0.5", sep = "\n"), hs)
 core("core_nonlinear", paste("visual =~ x1 + a*x2 + b*x3", textual_speed, "a == b^2", sep = "\n"), hs)
