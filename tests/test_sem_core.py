@@ -254,9 +254,11 @@ for _estimator, _missing, _groups in GRID:
     })  # fmt: skip
 
 
-def test_mlm_with_fiml_is_refused_as_lavaan():
+@pytest.mark.parametrize("groups", [{}, SCHOOL])
+def test_mlm_with_fiml_is_refused_as_lavaan(groups):
+    # lavaan: 'missing="ml" is not allowed for estimator "MLM"' (tests/data/core_refused.txt)
     with pytest.raises(ValueError, match="MLM"):
-        analysis.fit(HS_MISSING, HS_MODEL, estimator="MLM", missing="fiml")
+        analysis.fit(HS_MISSING, HS_MODEL, estimator="MLM", missing="fiml", **groups)
 
 
 # compare() against lavTestLRT (tests/data/core_lrt.json): the restricted model first
