@@ -13,14 +13,14 @@ from .cmb import full_collinearity, harman
 from .compare import compare
 from .errors import ConvergenceWarning, DataError, ImproperSolutionWarning, ModelError
 from .fit import ESTIMATORS, fit
-from .indices import INDICES as FIT_INDICES
 from .invariance import invariance
 from .load import load
 from .population import Population, population
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability
 from .results import FitResult
-from .robust import ROBUST_INDICES
+from .sem.fitmeasures import INDICES as FIT_INDICES
+from .sem.fitmeasures import ROBUST_INDICES
 from .simulate import simulate
 from .syntax import ModelSyntaxError
 

@@ -13,7 +13,7 @@ from instrument import codebook
 from .fit import ESTIMATORS, MISSING, fit
 from .invariance import STEPS, invariance
 from .load import load
-from .multigroup import GROUP_EQUAL
+from .sem import GROUP_EQUAL
 from .results import FitResult
 from .simulate import MECHANISMS, simulate
 

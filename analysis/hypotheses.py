@@ -141,19 +141,17 @@ def _multigroup(result, raw, hyp) -> dict:
     chi-square difference of the two (lavaan: ``lavTestLRT``) tests that all paths are equal.
     """
     from .compare import compare
-    from .fit import _semopy_syntax
-    from .multigroup import fit_groups
+    from .fit import fit
 
     split, ins = hyp.test.split, result.instrument
     score = result.data[ins.construct_items[split]].mean(axis=1)
     column = f"{split}_level"
     data = raw.loc[score.index].assign(**{column: np.where(score <= score.median(), "low", "high")})
-    model = _semopy_syntax(_without_path_labels(syntax.parse(ins.to_lavaan()), split))
-    table = syntax.parse(model)
+    model = syntax.deparse(_without_path_labels(syntax.parse(ins.to_lavaan()), split))
     test = f"multi-group: {split} at or below its median score vs above, paths equal vs free (loadings equal)"
     try:
-        free = fit_groups(data, table, column, ("loadings",), model=model, instrument=ins)
-        equal = fit_groups(data, table, column, ("loadings", "regressions"), model=model, instrument=ins)
+        free = fit(data, model, group=column, group_equal=("loadings",), instrument=ins)
+        equal = fit(data, model, group=column, group_equal=("loadings", "regressions"), instrument=ins)
     except (DataError, ModelError) as exc:  # groups too small or a model that cannot be estimated: left open, loudly
         return {"test": test, "decision": "not evaluated", "rule": str(exc)}
     difference = compare(equal, free)

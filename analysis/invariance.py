@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
 import instrument as instrument_pkg
 
-from . import multigroup, syntax
+from .compare import compare
+from .fit import fit
 
 STEPS = {
     "configural": (),
@@ -30,6 +30,7 @@ STEPS = {
     "means": ("loadings", "intercepts", "means"),
 }
 FIT_COLUMNS = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]
+ROBUST_COLUMNS = ["chisq_scaled", "scaling_factor", "pvalue_scaled", "cfi_robust", "tli_robust", "rmsea_robust"]
 DELTA_COLUMNS = ["delta_chisq", "delta_df", "delta_pvalue", "delta_cfi", "delta_rmsea"]
 CFI_DROP = -0.010  # Chen (2007): a step keeps invariance if CFI falls by no more than .010 ...
 RMSEA_RISE = 0.015  # ... and RMSEA rises by no more than .015
@@ -41,6 +42,8 @@ def invariance(
     group: str,
     *,
     steps: tuple[str, ...] = ("configural", "metric", "scalar"),
+    estimator: str = "ML",
+    missing: str = "listwise",
     instrument: instrument_pkg.Instrument | None = None,
 ) -> pd.DataFrame:
     """Fit the nested invariance models and compare each with the one before.
@@ -57,6 +60,10 @@ def invariance(
     steps : tuple of str
         Steps in increasing order of constraint, from `STEPS`: "configural", "metric", "scalar",
         then "strict" or "means" (both add to scalar; they are not nested in each other).
+    estimator, missing : str
+        As `analysis.fit`: with "MLR" or "MLM" the differences are lavaan's scaled chi-square
+        difference (Satorra-Bentler 2001, ``lavTestLRT``'s default) and the table adds the scaled
+        and robust indices; under FIML every step uses all rows.
     instrument : Instrument, optional
         The instrument whose model (when `model` is None) and reverse-keyed items are used;
         default: the bundled Social IMP instrument.
@@ -84,14 +91,12 @@ def invariance(
     _check_steps(steps)
     ins = instrument or instrument_pkg.load()
     text = model if model is not None else ins.to_lavaan("cfa")
-    prepared = multigroup.prepare(data, syntax.parse(text), group, ins)
-    rows, warm = {}, None
-    for step in steps:  # each step starts from the solution of the one before
-        result, warm = multigroup.fit_prepared(prepared, STEPS[step], text, warm)
-        fi = result.fit_indices
-        npar = round((fi.aic + 2 * fi.loglik) / 2)  # aic = -2 logl + 2 npar
-        rows[step] = {"npar": npar, **fi.reindex(FIT_COLUMNS[1:])}
-    return _with_differences(pd.DataFrame.from_dict(rows, orient="index")[FIT_COLUMNS])
+    fits = {step: fit(data, text, group=group, group_equal=STEPS[step], estimator=estimator, missing=missing,
+                      instrument=ins) for step in steps}  # fmt: skip
+    robust = "chisq_scaled" in next(iter(fits.values())).fit_indices
+    columns = FIT_COLUMNS + (ROBUST_COLUMNS if robust else [])
+    table = pd.DataFrame({step: result.fit_indices.reindex(columns) for step, result in fits.items()}).T
+    return _with_differences(table, list(fits.values()), robust)
 
 
 def _check_steps(steps: tuple[str, ...]) -> None:
@@ -110,17 +115,17 @@ def _check_steps(steps: tuple[str, ...]) -> None:
             )
 
 
-def _with_differences(table: pd.DataFrame) -> pd.DataFrame:
-    """Differences of each step to the one before and Chen's (2007) decision."""
-    before = table.shift(1)
+def _with_differences(table: pd.DataFrame, fits: list, robust: bool) -> pd.DataFrame:
+    """Differences of each step to the one before (``lavTestLRT``; robust CFI and RMSEA when robust) and Chen's
+    (2007) decision."""
     out = table.copy()
-    out["delta_chisq"] = table.chisq - before.chisq
-    out["delta_df"] = table.df - before.df
-    out["delta_pvalue"] = [
-        chi2.sf(change, df) if df > 0 else np.nan for change, df in zip(out.delta_chisq, out.delta_df, strict=True)
-    ]
-    out["delta_cfi"] = table.cfi - before.cfi
-    out["delta_rmsea"] = table.rmsea - before.rmsea
+    tests = [compare(before, after) for before, after in pairwise(fits)]
+    out["delta_chisq"] = [np.nan] + [t.chisq_diff for t in tests]
+    out["delta_df"] = [np.nan] + [t.df_diff for t in tests]
+    out["delta_pvalue"] = [np.nan] + [t.pvalue for t in tests]
+    cfi, rmsea = ("cfi_robust", "rmsea_robust") if robust else ("cfi", "rmsea")
+    out["delta_cfi"] = table[cfi] - table[cfi].shift(1)
+    out["delta_rmsea"] = table[rmsea] - table[rmsea].shift(1)
     kept = (out.delta_cfi >= CFI_DROP) & (out.delta_rmsea <= RMSEA_RISE)
     out["decision"] = np.where(kept, "invariant", "not invariant")
     out.loc[out.index[0], "decision"] = ""

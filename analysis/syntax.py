@@ -1,11 +1,14 @@
 """lavaan model syntax -> a flat parameter table (lavaan's ``lavaanify``, the parts we estimate).
 
-One row per model element: ``lhs, op, rhs, label, fixed, start, free, line``. Supported:
-``=~`` (loadings), ``~`` (regressions), ``~~`` (variances, covariances), ``~ 1`` (intercepts, op
-``~1``), ``:=`` (defined parameters), and per-term modifiers chained with ``*``: a label ``a*x``, a
-fixed value ``1*x``, ``NA*x`` (free a parameter fixed by default), ``start(0.5)*x``. Comments
-start with ``#`` or ``!``; ``;`` separates statements; a formula ending in ``+`` or an operator
-continues on the next line.
+One row per model element: ``lhs, op, rhs, label, fixed, start, free, line, by_group``. Supported:
+``=~`` (loadings), ``~`` (regressions), ``~~`` (variances, covariances), ``~ 1`` (intercepts and
+latent means, op ``~1``), several variables left of the operator (``y1 + y2 ~ x``, one row per
+pair), ``:=`` (defined parameters), constraints ``==``, ``<``, ``>`` between expressions of labels
+(op as written, ``lhs`` and ``rhs`` the two expressions), and per-term modifiers chained with
+``*``: a label ``a*x``, a fixed value ``1*x``, ``NA*x`` (free a parameter fixed by default),
+``start(0.5)*x``, and per-group modifiers ``c(a1, a2)*x``, ``c(1, NA)*x`` (column ``by_group``:
+one ``(label, fixed, free)`` per group). Comments start with ``#`` or ``!``; ``;`` separates
+statements; a formula ending in ``+`` or an operator continues on the next line.
 
 Written by hand: semopy's parser drops line numbers and accepts typos silently; lavaan's is R.
 """
@@ -22,12 +25,13 @@ import pandas as pd
 from .errors import ModelError
 
 DEFINE = ":="
+CONSTRAINTS = ("==", "<", ">")
 OPERATORS = ("=~", "~~", ":=", "~")  # longest first, so "~~" is not read as "~"
-UNSUPPORTED = ("==", "<", ">")
-COLUMNS = ["lhs", "op", "rhs", "label", "fixed", "start", "free", "line"]
+COLUMNS = ["lhs", "op", "rhs", "label", "fixed", "start", "free", "line", "by_group"]
 NAME = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*$")
 NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-CONTINUES = re.compile(r"(\+|\*|=~|~~|~|:=)\s*$")
+CONTINUES = re.compile(r"(\+|\*|=~|~~|~|:=|==|<|>)\s*$")
+CONSTRAINT = re.compile(r"(==|<=?|>=?)")
 FUNCTIONS = {"sqrt": math.sqrt, "exp": math.exp, "log": math.log, "abs": abs}
 
 
@@ -72,11 +76,44 @@ def variables(table: pd.DataFrame) -> dict[str, list[str]]:
     >>> variables(parse("f =~ x1 + x2 + x3\\ny ~ f"))
     {'latent': ['f'], 'observed': ['x1', 'x2', 'x3', 'y']}
     """
-    model = table[table.op != DEFINE]
+    model = table[~table.op.isin((DEFINE, *CONSTRAINTS))]
     latent = list(dict.fromkeys(model.lhs[model.op == "=~"]))
     names = [name for row in model.itertuples() for name in (row.lhs, row.rhs) if name]
     observed = [name for name in dict.fromkeys(names) if name not in latent]
     return {"latent": latent, "observed": observed}
+
+
+def deparse(table: pd.DataFrame) -> str:
+    """lavaan syntax of a parsed table, one line per (lhs, op): the inverse of `parse` (per-group modifiers kept).
+
+    Examples
+    --------
+    >>> print(deparse(parse("f =~ x1 + a*x2 + 0.5*x3\nx1 ~ 1\nd := a*2")))
+    f =~ x1 + a*x2 + 0.5*x3
+    x1 ~ 1
+    d := a*2
+    """
+    lines: dict[tuple[str, str], list[str]] = {}
+    for row in table.itertuples():
+        if row.op in (DEFINE, *CONSTRAINTS):
+            lines[(f"{row.lhs} {row.op} {row.rhs}", "")] = []
+            continue
+        modifiers = []
+        if row.by_group is not None:
+            parts = [label or ("NA" if free else (repr(fixed) if not np.isnan(fixed) else "NA"))
+                     for label, fixed, free in row.by_group]  # fmt: skip
+            modifiers.append(f"c({', '.join(parts)})")
+        if row.label:
+            modifiers.append(row.label)
+        if not np.isnan(row.fixed):
+            modifiers.append(f"{row.fixed:g}")
+        if row.free:
+            modifiers.append("NA")
+        if not np.isnan(row.start):
+            modifiers.append(f"start({row.start:g})")
+        op, rhs = ("~", "1") if row.op == "~1" else (row.op, row.rhs)
+        lines.setdefault((row.lhs, op), []).append("*".join([*modifiers, rhs]))
+    return "\n".join(f"{lhs} {op} {' + '.join(terms)}" if terms else lhs for (lhs, op), terms in lines.items())
 
 
 def evaluate(expression: str, values: dict[str, float]) -> float:
@@ -105,31 +142,27 @@ def _statements(text: str):
 
 
 def _parse_statement(statement: str, line: int) -> list[dict]:
-    for bad in UNSUPPORTED:
-        if bad in statement and not any(op in statement for op in ("=~", ":=")):
-            raise ModelSyntaxError(
-                f"constraints with '{bad}' are not supported; give parameters the same label to make them equal",
-                statement,
-                line,
-                statement.index(bad),
-            )
+    if DEFINE not in statement and "=~" not in statement and CONSTRAINT.search(statement):
+        return [_constraint(statement, line)]
     op = next((op for op in OPERATORS if op in statement), None)
     if op is None:
-        raise ModelSyntaxError("no operator: expected one of =~ ~ ~~ := ", statement, line, 0)
+        raise ModelSyntaxError("no operator: expected one of =~ ~ ~~ := == < >", statement, line, 0)
     at = statement.index(op)
     lhs, rhs = statement[:at].strip(), statement[at + len(op) :].strip()
-    if not NAME.match(lhs):
-        raise ModelSyntaxError(f"'{lhs}' is not a variable name", statement, line, 0)
     if op == DEFINE:
+        if not NAME.match(lhs):
+            raise ModelSyntaxError(f"'{lhs}' is not a name for a defined parameter", statement, line, 0)
         return [_define(lhs, rhs, statement, line)]
+    outcomes = [name.strip() for name in lhs.split("+")]
+    for name in outcomes:
+        if not NAME.match(name):
+            raise ModelSyntaxError(f"'{name}' is not a variable name", statement, line, max(statement.find(name), 0))
     if not rhs:
         raise ModelSyntaxError(f"nothing after '{op}'", statement, line, len(statement))
-    if op == "~" and rhs == "1":
-        return [_row(lhs, "~1", "", line)]
     rows, column = [], at + len(op)
     for term in rhs.split("+"):
         column = statement.index(term.strip(), column) if term.strip() else column
-        rows.append(_term(lhs, op, term.strip(), statement, line, column))
+        rows.extend(_term(name, op, term.strip(), statement, line, column) for name in outcomes)
         column += len(term.strip())
     return rows
 
@@ -138,7 +171,9 @@ def _term(lhs: str, op: str, term: str, statement: str, line: int, column: int) 
     *modifiers, name = (part.strip() for part in term.split("*"))
     if not name:
         raise ModelSyntaxError("a variable is missing here", statement, line, column)
-    if not NAME.match(name):
+    if op == "~" and name == "1":  # an intercept or a latent mean, lavaan's "~1"
+        op, name = "~1", ""
+    elif not NAME.match(name):
         raise ModelSyntaxError(f"'{term}' is not a variable name", statement, line, column)
     row = _row(lhs, op, name, line)
     for modifier in modifiers:
@@ -148,23 +183,47 @@ def _term(lhs: str, op: str, term: str, statement: str, line: int, column: int) 
 
 def _apply(modifier: str, row: dict, statement: str, line: int, column: int) -> None:
     start = re.fullmatch(r"start\((.+)\)", modifier)
-    if modifier == "NA":
-        row["free"] = True
+    per_group = re.fullmatch(r"c\((.*)\)", modifier)
+    if per_group:
+        row["by_group"] = tuple(
+            _single(part.strip(), statement, line, column) for part in per_group.group(1).split(",")
+        )
     elif start and NUMBER.match(start.group(1).strip()):
         row["start"] = float(start.group(1))
-    elif NUMBER.match(modifier):
-        row["fixed"] = float(modifier)
-    elif NAME.match(modifier) and modifier not in FUNCTIONS:
-        row["label"] = modifier
     else:
-        problem = (
-            "per-group modifiers c(...) are not supported yet"
-            if modifier.startswith("c(")
-            else f"modifier '{modifier}' is not a number, a label, NA or start(value)"
-        )
-        raise ModelSyntaxError(problem, statement, line, column)
+        label, fixed, free = _single(modifier, statement, line, column)
+        row["label"] = label or row["label"]
+        row["fixed"] = fixed if not np.isnan(fixed) else row["fixed"]
+        row["free"] = free or row["free"]
     if row["free"] and not np.isnan(row["fixed"]):
-        raise ModelSyntaxError(f"'{row['rhs']}' is both fixed and free (NA)", statement, line, column)
+        name = row["rhs"] or "1"
+        raise ModelSyntaxError(f"'{name}' is both fixed and free (NA)", statement, line, column)
+
+
+def _single(modifier: str, statement: str, line: int, column: int) -> tuple[str, float, bool]:
+    """(label, fixed value, NA-freed) of one modifier: a number, NA or a label."""
+    if modifier == "NA":
+        return "", np.nan, True
+    if NUMBER.match(modifier):
+        return "", float(modifier), False
+    if NAME.match(modifier) and modifier not in FUNCTIONS:
+        return modifier, np.nan, False
+    raise ModelSyntaxError(
+        f"modifier '{modifier}' is not a number, a label, NA, start(value) or c(...) of those", statement, line, column
+    )
+
+
+def _constraint(statement: str, line: int) -> dict:
+    """A constraint ``lhs == rhs``, ``lhs < rhs`` or ``lhs > rhs`` between expressions of labels (``<=`` is ``<``)."""
+    found = CONSTRAINT.search(statement)
+    lhs, rhs = statement[: found.start()].strip(), statement[found.end() :].strip()
+    for side, at in ((lhs, 0), (rhs, found.end())):
+        try:
+            ast.parse(side, mode="eval")
+        except SyntaxError:
+            raise ModelSyntaxError(f"'{side}' is not an expression", statement, line, at) from None
+    row = _row(lhs, found.group(1)[0] if found.group(1) != "==" else "==", rhs, line)
+    return row
 
 
 def _define(lhs: str, rhs: str, statement: str, line: int) -> dict:
@@ -178,10 +237,11 @@ def _define(lhs: str, rhs: str, statement: str, line: int) -> dict:
 
 
 def _row(lhs: str, op: str, rhs: str, line: int) -> dict:
-    return dict(zip(COLUMNS, (lhs, op, rhs, "", np.nan, np.nan, False, line), strict=True))
+    return dict(zip(COLUMNS, (lhs, op, rhs, "", np.nan, np.nan, False, line, None), strict=True))
 
 
 def _check_duplicates(table: pd.DataFrame, text: str) -> None:
+    table = table[~table.op.isin(CONSTRAINTS)]
     keys = table.lhs + " " + table.op + " " + table.rhs
     # lavaan treats x ~~ y and y ~~ x as the same covariance.
     covariance = table.op == "~~"
@@ -201,17 +261,22 @@ def _check_duplicates(table: pd.DataFrame, text: str) -> None:
 
 
 def _check_defined(table: pd.DataFrame, text: str) -> None:
-    known = set(table.label[table.label != ""])
-    for row in table[table.op == DEFINE].itertuples():
-        missing = [name for name in _names(row.rhs) if name not in known]
+    """Every name in a ``:=`` or constraint expression is a label (or, in a constraint, a defined parameter)."""
+    labels = {label for label in table.label[table.op != DEFINE] if label}
+    groups = table.by_group.dropna()
+    labels |= {label for modifiers in groups for label, _, _ in modifiers if label}
+    known = labels | set(table.lhs[table.op == DEFINE])
+    for row in table[table.op.isin((DEFINE, *CONSTRAINTS))].itertuples():
+        sides = [row.rhs] if row.op == DEFINE else [row.lhs, row.rhs]
+        missing = [name for side in sides for name in _names(side) if name not in known]
         if missing:
             line = _line(text, row.line)
+            shown = f"{row.lhs} := {row.rhs}" if row.op == DEFINE else f"{row.lhs} {row.op} {row.rhs}"
             raise ModelSyntaxError(
-                f"'{missing[0]}' in '{row.lhs} := {row.rhs}' is not the label of a parameter "
-                "(label one with e.g. 'y ~ a*x')",
+                f"'{missing[0]}' in '{shown}' is not the label of a parameter (label one with e.g. 'y ~ a*x')",
                 line,
                 int(row.line),
-                max(line.find(missing[0], line.find(DEFINE)), 0),
+                max(line.find(missing[0], line.find(DEFINE) if row.op == DEFINE else 0), 0),
             )
 
 

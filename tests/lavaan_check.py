@@ -77,3 +77,44 @@ class CheckLavaan:
         theirs = lavaan_estimates(self.name).pipe(lambda t: t.set_index(key(t))).pvalue
         both = pd.concat([ours.rename("ours"), theirs.rename("lavaan")], axis=1).dropna()
         np.testing.assert_allclose(both.ours, both.lavaan, atol=self.atol)
+
+
+def group_key(frame: pd.DataFrame) -> pd.Series:
+    """(lhs, op, rhs, group), covariance pairs in a fixed order: `key` with the group."""
+    rows = zip(frame.lhs, frame.op, frame.rhs, frame.group, strict=True)
+    ordered = [(min(a, b), op, max(a, b), g) if op == "~~" else (a, op, b, g) for a, op, b, g in rows]
+    return pd.Series([f"{a} {op} {b} [{g}]" for a, op, b, g in ordered], index=frame.index)
+
+
+def paired(ours: pd.DataFrame, name: str, column: str) -> pd.DataFrame:
+    """One column of our estimates beside lavaan's, row by row (group_key), where both have a value."""
+    theirs = lavaan_estimates(name)
+    return pd.concat([ours.set_index(group_key(ours))[column].rename("ours"),
+                      theirs.set_index(group_key(theirs))[column].rename("lavaan")], axis=1).dropna()  # fmt: skip
+
+
+def lavaan_group_n(name: str) -> dict:
+    """lavaan's group sizes of a grouped reference fit, in its group order."""
+    return lavaan_fit(name)["group_n"]
+
+
+class CheckLavaanGroups(CheckLavaan):
+    """CheckLavaan with each parameter keyed by its group too (fit-index tests are inherited as they are)."""
+
+    def test_same_parameters_as_lavaan(self):
+        assert sorted(group_key(self.result.estimates)) == sorted(group_key(lavaan_estimates(self.name)))
+
+    @pytest.mark.parametrize(("column", "rel"), [("est", 1e-4), ("se", 1e-3), ("std_all", 1e-4), ("z", 1e-3),
+                                                 ("ci_lower", 1e-4), ("ci_upper", 1e-4)])  # fmt: skip
+    def test_estimates(self, column, rel):
+        both = paired(self.result.estimates, self.name, column)
+        np.testing.assert_allclose(both.ours, both.lavaan, rtol=rel, atol=self.atol, err_msg=column)
+
+    def test_pvalues(self):
+        both = paired(self.result.estimates, self.name, "pvalue")
+        np.testing.assert_allclose(both.ours, both.lavaan, atol=self.atol)
+
+    def test_groups_numbered_in_order_of_appearance_as_lavaan(self):
+        reference = lavaan_estimates(self.name)  # the school of the first row of the data is Pasteur
+        assert list(self.result.group_sizes.items()) == list(lavaan_group_n(self.name).items())
+        assert sorted(self.result.estimates.group.unique()) == sorted(reference.group.unique()) == [1, 2]

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from lavaan_check import DATA, HS_MODEL, CheckLavaan, lavaan_estimates
+from lavaan_check import DATA, HS_MODEL, CheckLavaanGroups, group_key, paired
 
 import analysis
 import instrument
@@ -27,46 +27,6 @@ PATHS_MODEL = HS_MODEL + "textual ~ visual\nspeed ~ visual\nx1 ~~ r*x1\n"
 
 def fit_hs(model: str = HS_MODEL, group_equal=(), data: pd.DataFrame = HS) -> analysis.FitResult:
     return analysis.fit(data, model, group="school", group_equal=group_equal)
-
-
-def key(frame: pd.DataFrame) -> pd.Series:
-    """(lhs, op, rhs, group), covariance pairs in a fixed order: lavaan_check's key with the group."""
-    rows = zip(frame.lhs, frame.op, frame.rhs, frame.group, strict=True)
-    ordered = [(min(a, b), op, max(a, b), g) if op == "~~" else (a, op, b, g) for a, op, b, g in rows]
-    return pd.Series([f"{a} {op} {b} [{g}]" for a, op, b, g in ordered], index=frame.index)
-
-
-def paired(ours: pd.DataFrame, name: str, column: str) -> pd.DataFrame:
-    theirs = lavaan_estimates(name)
-    return pd.concat([ours.set_index(key(ours))[column].rename("ours"),
-                      theirs.set_index(key(theirs))[column].rename("lavaan")], axis=1).dropna()  # fmt: skip
-
-
-class CheckLavaanGroups(CheckLavaan):
-    """CheckLavaan with each parameter keyed by its group too (fit-index tests are inherited as they are)."""
-
-    def test_same_parameters_as_lavaan(self):
-        assert sorted(key(self.result.estimates)) == sorted(key(lavaan_estimates(self.name)))
-
-    @pytest.mark.parametrize(("column", "rel"), [("est", 1e-4), ("se", 1e-3), ("std_all", 1e-4), ("z", 1e-3),
-                                                 ("ci_lower", 1e-4), ("ci_upper", 1e-4)])  # fmt: skip
-    def test_estimates(self, column, rel):
-        both = paired(self.result.estimates, self.name, column)
-        np.testing.assert_allclose(both.ours, both.lavaan, rtol=rel, atol=self.atol, err_msg=column)
-
-    def test_pvalues(self):
-        both = paired(self.result.estimates, self.name, "pvalue")
-        np.testing.assert_allclose(both.ours, both.lavaan, atol=self.atol)
-
-    def test_groups_numbered_in_order_of_appearance_as_lavaan(self):
-        reference = lavaan_estimates(self.name)  # the school of the first row of the data is Pasteur
-        assert list(self.result.group_sizes.items()) == list(_lavaan_group_n(self.name).items())
-        assert sorted(self.result.estimates.group.unique()) == sorted(reference.group.unique()) == [1, 2]
-
-
-def _lavaan_group_n(name: str) -> dict:
-    with open(DATA / f"{name}_fit.json") as handle:
-        return json.load(handle)["group_n"]
 
 
 class TestConfigural(CheckLavaanGroups):
@@ -267,7 +227,7 @@ def test_too_many_parameters_for_the_groups_moments():
 def test_every_group_equal_class_is_accepted():
     result = fit_hs(PATHS_MODEL, GROUP_EQUAL)
     est = result.estimates
-    assert (est.groupby(key(est.assign(group=0))).est.nunique() == 1).all()  # everything equal across groups
+    assert (est.groupby(group_key(est.assign(group=0))).est.nunique() == 1).all()  # everything equal across groups
 
 
 RQ4 = next(h for h in instrument.load().hypotheses if h.test.kind == "multigroup")

@@ -1,8 +1,7 @@
-"""lavaan's ``missing = "ml"``: full-information ML on incomplete data, casewise by missing-data pattern.
+"""The multivariate normal likelihood of incomplete data, by missing-data pattern (lavaan's ``lav_mvnorm_missing``).
 
-Written by hand: semopy's ``ModelMeans`` estimates agree, but its fit statistics are not lavaan's.
-The model gains a saturated mean structure (one free intercept per observed variable, latent means
-fixed to 0) and each row contributes the normal log-density of the answers it has:
+Written by hand: semopy's ``ModelMeans`` has no casewise likelihood to reuse for EM, robust scores or
+groups. Each row contributes the normal log-density of the answers it has:
 ``log f_i = -1/2 (p_i log 2 pi + log|Sigma_oo| + r_i' Sigma_oo^-1 r_i)``, ``r_i = y_io - mu_o``.
 
 Everything goes through ``K = Sigma^-1``, computed once per evaluation. For a row missing the
@@ -19,19 +18,14 @@ matrix plus one mean row (at most p_i + 1 rows instead of n_i).
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
-from scipy.optimize import minimize
 from scipy.sparse import csr_array
 
-from . import engine
-from .errors import ConvergenceWarning, DataError
-from .indices import assemble, srmr
+from ..errors import ConvergenceWarning, DataError
 
 LOG_2PI = np.log(2 * np.pi)
 EM_TOLERANCE = 1e-10  # largest change of a mean or covariance between EM steps, per unit of the largest
@@ -78,7 +72,7 @@ class Patterns:
 
 
 @dataclass(frozen=True)
-class _Expected:
+class Expected:
     """The E-step at (mu, Sigma): what the likelihood, its gradient and EM need."""
 
     inverse: np.ndarray  # K
@@ -94,47 +88,6 @@ class _Expected:
     @property
     def quadratic(self) -> float:
         return float(np.sum(self.inverse * self.scatter))
-
-
-@dataclass(frozen=True)
-class FimlFit:
-    """A model fitted by FIML: its covariance structure, intercepts, and what fit statistics need."""
-
-    est: engine.Estimation  # at the FIML optimum; sample_cov holds the EM (H1) covariance
-    means: np.ndarray  # intercepts of the observed variables, in est.observed order
-    vcov: np.ndarray  # inverse observed information: est's free parameters, then the intercepts
-    h1_mean: np.ndarray
-    loglik: float
-    h1_loglik: float
-    baseline_loglik: float
-
-    def fit_indices(self) -> pd.Series:
-        """lavaan's fitMeasures under ``missing = "ml"``: chisq = 2 (logl_H1 - logl), H1 estimated by EM.
-
-        The baseline (independence) model, with free means and variances, factors by variable, so its
-        FIML estimates are each variable's available-case mean and variance (divisor n_j).
-        """
-        p = len(self.means)
-        npar = len(self.vcov)
-        est = self.est
-        return assemble(
-            chisq=2 * (self.h1_loglik - self.loglik),
-            df=p * (p + 1) // 2 + p - npar,
-            baseline_chisq=2 * (self.h1_loglik - self.baseline_loglik),
-            baseline_df=p * (p - 1) // 2,
-            n=est.n,
-            loglik=self.loglik,
-            npar=npar,
-            srmr=srmr(est.sample_cov, est.implied_cov, self.h1_mean, self.means),
-        )
-
-    def intercepts(self, latent: list[str]) -> pd.DataFrame:
-        """``~1`` rows as lavaan's parameterEstimates: free observed intercepts, latent means fixed to 0."""
-        se = np.sqrt(np.clip(np.diag(self.vcov)[-len(self.means) :], 0, None))
-        sd = np.sqrt(np.diag(self.est.implied_cov))
-        observed = pd.DataFrame({"lhs": self.est.observed, "est": self.means, "se": se, "std_all": self.means / sd})
-        fixed = pd.DataFrame({"lhs": latent, "est": 0.0, "se": 0.0, "std_all": 0.0})
-        return pd.concat([observed, fixed], ignore_index=True).assign(op="~1", rhs="", label="", index=-1)
 
 
 def patterns(values: np.ndarray) -> Patterns:
@@ -224,7 +177,7 @@ def _blocks(keys: np.ndarray, counts: np.ndarray, owner: np.ndarray) -> tuple[_B
     return tuple(blocks)
 
 
-def _expect(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> _Expected | None:
+def expect(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> Expected | None:
     """The E-step at (mu, Sigma); None when Sigma is not positive definite."""
     try:
         factor = cho_factor(sigma, lower=True)
@@ -256,7 +209,7 @@ def _expect(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> _Expected | Non
     scatter = pat.gram - shifted - shifted.T + pat.overlap * np.outer(mu, mu) + cross + cross.T
     scatter += completed.reshape(p, p)
     t1 += pat.total - pat.answered * mu
-    return _Expected(k, logdet, t1, scatter, conditional.reshape(p, p))
+    return Expected(k, logdet, t1, scatter, conditional.reshape(p, p))
 
 
 def _scatter_add(columns: np.ndarray, values: np.ndarray, p: int) -> np.ndarray:
@@ -274,7 +227,7 @@ def minus_two_loglik(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> float:
     >>> round(minus_two_loglik(pat, np.zeros(2), np.identity(2)), 4)
     24.1894
     """
-    step = _expect(pat, mu, sigma)
+    step = expect(pat, mu, sigma)
     if step is None:
         return np.inf
     return float(pat.cells * LOG_2PI + step.logdet + step.quadratic)
@@ -293,7 +246,7 @@ def em_moments(pat: Patterns) -> tuple[np.ndarray, np.ndarray]:
     """
     mu, sigma = pat.available_mean.copy(), np.diag(pat.available_var)
     for _ in range(EM_ITERATIONS):
-        step = _expect(pat, mu, sigma)
+        step = expect(pat, mu, sigma)
         if step is None:
             raise DataError(
                 "the variables' covariance matrix estimated from the incomplete rows (EM) is singular: "
@@ -311,91 +264,3 @@ def em_moments(pat: Patterns) -> tuple[np.ndarray, np.ndarray]:
         stacklevel=3,
     )
     return mu, sigma
-
-
-def estimate(syntax: str, sample: pd.DataFrame) -> FimlFit:
-    """Fit `syntax` (semopy-readable, no ``:=``) to incomplete `sample` (no empty rows) by FIML.
-
-    Start values come from the ML fit to the EM covariance matrix; BFGS then minimises
-    ``-2 log L / N`` with its analytic gradient. Standard errors are from the observed information
-    (the Hessian, by central differences of that gradient), lavaan's default for ``missing = "ml"``.
-
-    Examples
-    --------
-    >>> run = estimate("f =~ x1 + x2 + x3", sample)  # doctest: +SKIP
-    >>> run.fit_indices()["chisq"]  # doctest: +SKIP
-    """
-    sample = sample[engine.observed_order(syntax)]  # the order of semopy's matrices
-    observed = list(sample.columns)
-    pat = patterns(sample.to_numpy(dtype=float))
-    h1_mean, h1_cov = em_moments(pat)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # only start values: FIML's own run is checked
-        start = engine.estimate(syntax, sample, cov=pd.DataFrame(h1_cov, index=observed, columns=observed))
-    objective = _Objective(start.model, pat, len(start.params))
-    with engine._quiet_semopy():
-        result = minimize(
-            objective,
-            np.concatenate([start.params, h1_mean]),
-            jac=True,
-            method="BFGS",
-            options={"gtol": 1e-9, "maxiter": 20_000},
-        )
-        gradient = np.abs(objective(result.x)[1]).max() if np.isfinite(result.fun) else np.inf
-        hessian = _hessian(objective, result.x)
-    converged = engine.check_convergence(result, gradient)
-    params, means = result.x[: objective.split], result.x[objective.split :]
-    start.model.param_vals = params
-    start.model.update_matrices(params)
-    est = dataclasses.replace(
-        start,
-        params=params,
-        sample_cov=h1_cov,
-        converged=converged,
-        iterations=int(result.nit),
-        message=str(result.message),
-    )
-    # f = -2 log L / N, so the observed information (Hessian of -log L) is N/2 times f's Hessian.
-    vcov = est.inverse_information(pat.n / 2 * hessian, extra=tuple((name, "~1", "") for name in observed))
-    return FimlFit(
-        est=est,
-        means=means,
-        vcov=vcov,
-        h1_mean=h1_mean,
-        loglik=-result.fun * pat.n / 2,
-        h1_loglik=-minus_two_loglik(pat, h1_mean, h1_cov) / 2,
-        baseline_loglik=float(-np.sum(pat.available_n * (LOG_2PI + np.log(pat.available_var) + 1)) / 2),
-    )
-
-
-class _Objective:
-    """``-2 log L / N`` (with constants, so -N/2 times it is lavaan's logl) and its gradient at x = (theta, mu)."""
-
-    def __init__(self, model, pat: Patterns, split: int):
-        self.model, self.pat, self.split = model, pat, split
-
-    def expect(self, x: np.ndarray) -> _Expected | None:
-        self.model.update_matrices(x[: self.split])
-        return _expect(self.pat, x[self.split :], self.model.calc_sigma()[0])
-
-    def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        step = self.expect(x)
-        if step is None:
-            return np.inf, np.full(len(x), np.inf)
-        n, k = self.pat.n, step.inverse
-        value = (self.pat.cells * LOG_2PI + step.logdet + step.quadratic) / n
-        d_sigma = k - k @ step.t2 @ k / n
-        d_mu = -2 * k @ step.t1 / n
-        return value, np.concatenate([engine.sigma_gradient(self.model, d_sigma, self.split), d_mu])
-
-
-def _hessian(objective: _Objective, x: np.ndarray) -> np.ndarray:
-    """Hessian of the objective: central differences of the analytic gradient along the model's parameters
-    (as lavaan), and the intercepts' own block in closed form, ``2 sum_i Sigma_oo^-1 / N``."""
-    split = objective.split
-    model_columns = engine.jacobian(lambda at: objective(at)[1], x, count=split, step=1e-5)
-    expected = objective.expect(x)
-    inverse = expected.inverse
-    means = 2 * (inverse - inverse @ expected.conditional_cov @ inverse / objective.pat.n)
-    top = (model_columns[:split] + model_columns[:split].T) / 2
-    return np.block([[top, model_columns[split:].T], [model_columns[split:], means]])

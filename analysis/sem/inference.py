@@ -1,0 +1,223 @@
+"""Information matrices, the covariance matrix of the estimates, and the pieces of robust statistics.
+
+lavaan's ``lav_model_information`` and ``lav_model_vcov``: the expected information (ML's default
+for complete data), the observed information (central differences of the analytic gradient, as
+lavaan; the default under FIML and for MLR), and the first-order information (casewise scores).
+Under constraints the inverse is taken on the parameters the constraints leave free, ``K (K'IK)^-1 K'``
+with K a basis of the null space of the binding constraints' Jacobian: lavaan's bordered inverse.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import null_space
+
+from ..errors import ModelError
+from . import estimator, mvnorm_missing
+from .model import Model
+from .numdiff import jacobian
+
+ROWS_PER_BLOCK = 4096  # casewise scores are built block by block: memory stays flat at N = 100,000
+
+
+def expected_information(model: Model, x: np.ndarray) -> np.ndarray:
+    """``sum_g N_g (Dmu' K Dmu + 1/2 tr(K dSigma_a K dSigma_b))`` for complete data.
+
+    Examples
+    --------
+    >>> info = expected_information(model, solution.x)  # doctest: +SKIP
+    """
+    if model.fiml:
+        raise ModelError("information='expected' under missing='fiml' is not supported; use 'observed' (lavaan's default)")
+    info = np.zeros((len(x), len(x)))
+    for mats, sample in zip(model.matrices, model.samples, strict=True):
+        implied = mats.implied(x)
+        k = np.linalg.inv(implied.sigma)
+        d_mu, d_sigma = mats.jacobian(implied, len(x))
+        flat = d_sigma.reshape(len(x), -1)
+        local = 0.5 * (k @ d_sigma @ k).reshape(len(x), -1) @ flat.T
+        if model.meanstructure:
+            local += d_mu @ k @ d_mu.T
+        info += sample.n * local
+    return (info + info.T) / 2
+
+
+def observed_information(model: Model, x: np.ndarray) -> np.ndarray:
+    """Hessian of ``-log L``: ``N/2`` times that of F, by central differences of the analytic gradient."""
+    hessian = jacobian(lambda at: estimator.objective(model, at)[1], x, step=1e-5)
+    return model.n / 4 * (hessian + hessian.T)
+
+
+def scores(model: Model, x: np.ndarray, centre: str = "model") -> np.ndarray:
+    """Casewise derivatives of the log-likelihood by x (N x npar, groups in turn).
+
+    ``centre="model"``: ``1/2 tr(K dSigma K (e e' - Sigma)) + dmu' K e`` with ``e = y - mu``: the scores
+    of MLR's first-order information (FIML: each row on its answered variables). ``centre="sample"``:
+    deviations from the sample means and ``S`` in place of Sigma: ``Delta' W (t_i - t)``, whose cross
+    product is MLM's ``N Delta' W Gamma W Delta``.
+    """
+    out = []
+    for mats, sample in zip(model.matrices, model.samples, strict=True):
+        implied = mats.implied(x)
+        d_mu, d_sigma = mats.jacobian(implied, len(x))
+        flat = d_sigma.reshape(len(x), -1).T
+        use_means = model.meanstructure or sample.fiml
+        if sample.fiml:
+            out.append(_fiml_scores(sample.values, implied.mu, implied.sigma, flat, d_mu))
+            continue
+        mu, sigma = (implied.mu, implied.sigma) if centre == "model" else (sample.mean, sample.cov)
+        if not model.meanstructure:
+            mu = sample.mean
+        k = np.linalg.inv(implied.sigma)
+        constant = k @ sigma @ k
+        rows = []
+        for start in range(0, sample.n, ROWS_PER_BLOCK):
+            e = sample.values[start : start + ROWS_PER_BLOCK] - mu
+            ke = e @ k
+            outer = (ke[:, :, None] * ke[:, None, :]).reshape(len(e), -1) - constant.reshape(1, -1)
+            block = 0.5 * outer @ flat
+            if use_means:
+                block += ke @ d_mu.T
+            rows.append(block)
+        out.append(np.vstack(rows))
+    return np.vstack(out)
+
+
+def _fiml_scores(values: np.ndarray, mu: np.ndarray, sigma: np.ndarray, flat: np.ndarray, d_mu: np.ndarray
+                 ) -> np.ndarray:
+    """Casewise scores of incomplete rows, pattern by pattern: each row's K_oo and deviations on its answers."""
+    p = values.shape[1]
+    answered = ~np.isnan(values)
+    keys, which = np.unique(answered, axis=0, return_inverse=True)
+    out = np.zeros((len(values), flat.shape[1]))
+    for number, key in enumerate(keys):
+        rows = np.flatnonzero(which.reshape(-1) == number)
+        o = np.flatnonzero(key)
+        k = np.zeros((p, p))
+        k[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
+        e = np.where(answered[rows], values[rows] - mu, 0.0)
+        ke = e @ k
+        outer = (ke[:, :, None] * ke[:, None, :]).reshape(len(rows), -1) - k.reshape(1, -1)
+        out[rows] = 0.5 * outer @ flat + ke @ d_mu.T
+    return out
+
+
+def first_order(model: Model, x: np.ndarray, centre: str = "model") -> np.ndarray:
+    """``sum_i s_i s_i'`` of the casewise `scores`."""
+    s = scores(model, x, centre)
+    return s.T @ s
+
+
+def constrained_inverse(model: Model, x: np.ndarray, info: np.ndarray) -> np.ndarray:
+    """Inverse of an information matrix on the parameters the binding constraints leave free.
+
+    A singular information raises a ModelError naming the parameter the data pin down least.
+    """
+    active = model.active_jacobian(x) if len(model.constraints) else np.zeros((0, len(x)))
+    basis = null_space(active) if len(active) else np.identity(len(x))
+    reduced = basis.T @ info @ basis
+    try:
+        if np.linalg.cond(reduced) < 1e12:
+            return basis @ np.linalg.inv(reduced) @ basis.T
+    except np.linalg.LinAlgError:
+        pass
+    weakest = int(np.argmax(np.abs(basis @ np.linalg.eigh(reduced)[1][:, 0])))
+    raise ModelError(
+        f"the model is not identified: its information matrix is singular (look at '{parameter_name(model, weakest)}'"
+        " and the constraints around it)"
+    )
+
+
+def parameter_name(model: Model, k: int) -> str:
+    """The first row of the table that parameter `k` (0-based) fills, as "lhs op rhs [group g]"."""
+    row = model.table[model.table.free == k + 1].iloc[0]
+    where = f" in group {row.group}" if len(model.samples) > 1 else ""
+    return f"{row.lhs} {row.op} {row.rhs}".strip() + where
+
+
+def h1_trace(model: Model) -> float:
+    """``sum_g tr(A1^-1 B1)`` of the saturated model (unstructured), as lavaan's Yuan-Bentler and Satorra-Bentler.
+
+    In (mu, vech Sigma), without the moments of fixed.x covariates (lavaan drops them). Complete data
+    without covariates in closed form, ``(mean(m_i^2) - p) / 2`` (+ p with a mean structure), ``m_i``
+    the Mahalanobis distances (Mardia's kurtosis); otherwise from the saturated model's information
+    (observed under FIML, at the EM estimates) and its casewise scores.
+    """
+    exogenous = [k for k, name in enumerate(model.names.observed) if name in set(model.names.exogenous)]
+    total = 0.0
+    for sample in model.samples:
+        means = model.meanstructure or sample.fiml
+        if not sample.fiml and not exogenous:
+            centred = sample.values - sample.mean
+            distance = np.einsum("ij,ij->i", centred @ np.linalg.inv(sample.cov), centred)
+            p = centred.shape[1]
+            total += (np.mean(distance**2) - p) / 2 + (p if means else 0)
+        else:
+            total += _h1_trace(sample, means, exogenous)
+    return float(total)
+
+
+def _h1_trace(sample, means: bool, exogenous: list[int]) -> float:
+    """tr(A1^-1 B1) of the saturated model from its information and casewise scores."""
+    p = len(sample.mean)
+    rows, columns = np.tril_indices(p)
+    flat, d_mu = _saturated_derivatives(p, rows, columns)
+    if sample.fiml:
+        a1 = _saturated_observed_information(sample, rows, columns)
+        h1_scores = _fiml_scores(sample.values, sample.mean, sample.cov, flat, d_mu)
+    else:
+        k = np.linalg.inv(sample.cov)
+        d_sigma = flat.T.reshape(-1, p, p)
+        a1 = 0.5 * (k @ d_sigma @ k).reshape(len(d_sigma), -1) @ flat + d_mu @ k @ d_mu.T
+        e = sample.values - sample.mean
+        ke = e @ k
+        h1_scores = 0.5 * ((ke[:, :, None] * ke[:, None, :]).reshape(len(e), -1) - k.reshape(1, -1)) @ flat
+        h1_scores += ke @ d_mu.T
+    x = set(exogenous)
+    keep = [j for j in range(p) if means and j not in x]
+    keep += [p + t for t, (a, b) in enumerate(zip(rows, columns, strict=True)) if not (a in x and b in x)]
+    a1, h1_scores = a1[np.ix_(keep, keep)], h1_scores[:, keep]
+    return float(np.sum(np.linalg.inv(a1) * (h1_scores.T @ h1_scores).T))
+
+
+def _saturated_observed_information(sample, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Observed information of the saturated model under missing data: the Hessian of -log L at the EM estimates."""
+    p = len(sample.mean)
+
+    def gradient(theta: np.ndarray) -> np.ndarray:
+        sigma = np.zeros((p, p))
+        sigma[rows, columns] = theta[p:]
+        sigma[columns, rows] = theta[p:]
+        step = mvnorm_missing.expect(sample.patterns, theta[:p], sigma)
+        k = step.inverse
+        d_sigma = -0.5 * (2 - np.identity(p)) * (sample.n * k - k @ step.t2 @ k)  # vech: both triangles
+        return np.concatenate([k @ step.t1, d_sigma[rows, columns]])
+
+    hessian = jacobian(gradient, np.concatenate([sample.mean, sample.cov[rows, columns]]), step=1e-5)
+    return -(hessian + hessian.T) / 2
+
+
+def _saturated_derivatives(p: int, rows: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """d vec(Sigma) (p^2 x d) and d mu (d x p) of the saturated model's (mu, vech Sigma)."""
+    d = p + len(rows)
+    d_sigma = np.zeros((d, p, p))
+    d_sigma[p + np.arange(len(rows)), rows, columns] = 1.0
+    d_sigma[p + np.arange(len(rows)), columns, rows] = 1.0
+    d_mu = np.zeros((d, p))
+    d_mu[np.arange(p), np.arange(p)] = 1.0
+    return d_sigma.reshape(d, -1).T, d_mu
+
+
+def baseline_trace(model: Model) -> float:
+    """tr(A0^-1 B0) of the independence model: ``sum_j (m4_j / s_j^4 - 1) / 2`` (+1 per mean), available cases."""
+    total = 0.0
+    exogenous = set(model.names.exogenous)
+    columns = [k for k, name in enumerate(model.names.observed) if name not in exogenous]
+    for sample in model.samples:
+        values = sample.values[:, columns]
+        centred = values - np.nanmean(values, axis=0)
+        variance = np.nanmean(centred**2, axis=0)
+        total += float(np.sum(np.nanmean(centred**4, axis=0) / variance**2 - 1) / 2)
+        if model.meanstructure or sample.fiml:
+            total += len(columns)
+    return total

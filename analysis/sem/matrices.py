@@ -1,0 +1,153 @@
+"""Model matrices of one group, in the RAM form, from its rows of the parameter table.
+
+All variables, observed (p) then latent, sit in one vector ``v = B v + e`` with ``Cov(e) = S`` and
+intercepts ``m``: a loading ``f =~ x`` is ``B[x, f]``, a regression ``y ~ x`` is ``B[y, x]``, ``a ~~ b``
+is ``S[a, b]`` and ``a ~ 1`` is ``m[a]``. With ``A = (I - B)^-1`` and ``G`` the observed rows of
+``A``: ``Sigma = G S G'`` and ``mu = G m``. Built from the table, not with semopy's matrices, which
+cannot hold lavaan's fixed.x covariates, mean structures shared by groups, or constraints.
+
+Derivatives, for ``dF = tr(C dSigma) + g' dmu`` (C symmetric): ``dF/dB = 2 G'C G S A' + G'g (A m)'``,
+``dF/dS = G'C G`` and ``dF/dm = G'g``; a parameter in several cells sums theirs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Implied:
+    """Model-implied moments of one group and the pieces their derivatives reuse."""
+
+    mu: np.ndarray
+    sigma: np.ndarray
+    a: np.ndarray  # (I - B)^-1, q x q
+    s: np.ndarray
+    m: np.ndarray
+
+    @property
+    def g(self) -> np.ndarray:
+        return self.a[: len(self.sigma)]
+
+    @property
+    def total_cov(self) -> np.ndarray:
+        """Covariances of all variables, observed then latent: ``A S A'``."""
+        return self.a @ self.s @ self.a.T
+
+
+@dataclass(frozen=True)
+class Matrices:
+    """Where each free parameter (0-based index into x) and each fixed value sits in B, S and m."""
+
+    variables: list[str]  # observed first, then latent
+    p: int
+    b0: np.ndarray
+    s0: np.ndarray
+    m0: np.ndarray
+    b_cells: tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, columns, parameter
+    s_cells: tuple[np.ndarray, np.ndarray, np.ndarray]  # both triangles
+    m_cells: tuple[np.ndarray, np.ndarray]
+
+    @property
+    def observed(self) -> list[str]:
+        return self.variables[: self.p]
+
+    def implied(self, x: np.ndarray) -> Implied:
+        """mu and Sigma at the parameter vector `x`; raises LinAlgError when I - B is singular."""
+        b, s, m = self.b0.copy(), self.s0.copy(), self.m0.copy()
+        rows, columns, at = self.b_cells
+        b[rows, columns] = x[at]
+        rows, columns, at = self.s_cells
+        s[rows, columns] = x[at]
+        rows, at = self.m_cells
+        m[rows] = x[at]
+        a = np.linalg.inv(np.identity(len(b)) - b)
+        g = a[: self.p]
+        return Implied(mu=g @ m, sigma=g @ s @ g.T, a=a, s=s, m=m)
+
+    def gradient(self, implied: Implied, c: np.ndarray, g: np.ndarray, npar: int) -> np.ndarray:
+        """dF/dx from ``C = dF/dSigma`` and ``g = dF/dmu`` (chain rule of the module docstring)."""
+        ga = implied.g
+        h = ga.T @ c @ ga
+        d_b = 2 * h @ implied.s @ implied.a.T + np.outer(ga.T @ g, implied.a @ implied.m)
+        out = np.zeros(npar)
+        rows, columns, at = self.b_cells
+        np.add.at(out, at, d_b[rows, columns])
+        rows, columns, at = self.s_cells
+        np.add.at(out, at, h[rows, columns])
+        rows, at = self.m_cells
+        np.add.at(out, at, (ga.T @ g)[rows])
+        return out
+
+    def jacobian(self, implied: Implied, npar: int) -> tuple[np.ndarray, np.ndarray]:
+        """``d mu / dx`` (npar x p) and ``d Sigma / dx`` (npar x p x p)."""
+        ga, a = implied.g, implied.a
+        spread = a @ implied.s @ ga.T  # q x p: A S G'
+        a_m = a @ implied.m
+        p = self.p
+        d_mu, d_sigma = np.zeros((npar, p)), np.zeros((npar, p, p))
+        rows, columns, at = self.b_cells
+        if len(at):
+            part = ga[:, rows].T[:, :, None] * spread[columns][:, None, :]
+            np.add.at(d_sigma, at, part + part.transpose(0, 2, 1))
+            np.add.at(d_mu, at, ga[:, rows].T * a_m[columns][:, None])
+        rows, columns, at = self.s_cells
+        if len(at):
+            np.add.at(d_sigma, at, ga[:, rows].T[:, :, None] * ga[:, columns].T[:, None, :])
+        rows, at = self.m_cells
+        if len(at):
+            np.add.at(d_mu, at, ga[:, rows].T)
+        return d_mu, d_sigma
+
+
+def build(rows: pd.DataFrame, observed: list[str], latent: list[str]) -> Matrices:
+    """The matrices of one group from its table rows (``free`` 1-based, 0 fixed at ``value``).
+
+    Examples
+    --------
+    >>> from analysis import syntax
+    >>> from analysis.sem import partable
+    >>> table = partable.build(syntax.parse("f =~ x1 + x2 + x3"))
+    >>> mats = build(table, ["x1", "x2", "x3"], ["f"])
+    >>> mats.implied(np.full(table.free.max(), 0.5)).sigma.shape
+    (3, 3)
+    """
+    variables = [*observed, *latent]
+    where = {name: k for k, name in enumerate(variables)}
+    q = len(variables)
+    b0, s0, m0 = np.zeros((q, q)), np.zeros((q, q)), np.zeros(q)
+    b_cells, s_cells, m_cells = [], [], []
+    for row in rows.itertuples():
+        free, value = row.free - 1, row.value
+        if row.op == "=~":
+            cell, target, cells = (where[row.rhs], where[row.lhs]), b0, b_cells
+        elif row.op == "~":
+            cell, target, cells = (where[row.lhs], where[row.rhs]), b0, b_cells
+        elif row.op == "~~":
+            i, j = where[row.lhs], where[row.rhs]
+            if free >= 0:
+                s_cells += [(i, j, free)] + ([(j, i, free)] if i != j else [])
+            else:
+                s0[i, j] = s0[j, i] = value
+            continue
+        elif row.op == "~1":
+            if free >= 0:
+                m_cells.append((where[row.lhs], free))
+            else:
+                m0[where[row.lhs]] = value
+            continue
+        else:
+            continue
+        if free >= 0:
+            cells.append((*cell, free))
+        else:
+            target[cell] = value
+    return Matrices(variables, len(observed), b0, s0, m0, _cells(b_cells, 3), _cells(s_cells, 3), _cells(m_cells, 2))
+
+
+def _cells(cells: list[tuple], width: int) -> tuple[np.ndarray, ...]:
+    array = np.array(cells, dtype=int).reshape(-1, width)
+    return tuple(array[:, k] for k in range(width))

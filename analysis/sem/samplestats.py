@@ -1,0 +1,74 @@
+"""Sample statistics per group: moments of complete rows, or missing-data patterns and the EM saturated model.
+
+lavaan's ``lav_samplestats``: for complete data the means and covariances (divisor N); under
+``missing = "ml"`` (FIML) the rows by missing-data pattern and the saturated (H1) moments by EM,
+which chi-square, SRMR, omega and HTMT compare with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import mvnorm_missing
+from .mvnorm_missing import LOG_2PI, Patterns
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One group's rows (model order, NaN where missing) and its saturated moments."""
+
+    label: object
+    values: np.ndarray
+    mean: np.ndarray  # sample means, or the EM means under FIML
+    cov: np.ndarray  # divisor n, or the EM covariances under FIML
+    patterns: Patterns | None  # FIML only
+    h1_loglik: float
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def fiml(self) -> bool:
+        return self.patterns is not None
+
+    def centred(self, mu: np.ndarray) -> np.ndarray:
+        return self.values - mu
+
+
+def complete(values: np.ndarray, label: object = None) -> Sample:
+    """Moments of complete rows; lavaan: ``lavInspect(fit, "sampstat")``.
+
+    Examples
+    --------
+    >>> complete(np.array([[1.0, 2.0], [3.0, 1.0], [2.0, 2.0]])).cov.round(3)
+    array([[ 0.667, -0.333],
+           [-0.333,  0.222]])
+    """
+    mean = values.mean(axis=0)
+    cov = (values - mean).T @ (values - mean) / len(values)
+    return Sample(label, values, mean, cov, None, saturated_loglik(cov, len(values)))
+
+
+def incomplete(values: np.ndarray, label: object = None) -> Sample:
+    """Missing-data patterns and the EM estimates of the saturated model (lavaan's ``missing = "ml"``)."""
+    pat = mvnorm_missing.patterns(values)
+    mean, cov = mvnorm_missing.em_moments(pat)
+    return Sample(label, values, mean, cov, pat, -mvnorm_missing.minus_two_loglik(pat, mean, cov) / 2)
+
+
+def saturated_loglik(cov: np.ndarray, n: int) -> float:
+    """Log-likelihood of the saturated model of complete data: ``-n/2 (p log 2 pi + log|S| + p)``."""
+    p = len(cov)
+    return float(-n / 2 * (p * LOG_2PI + np.linalg.slogdet(cov)[1] + p))
+
+
+def independence_loglik(sample: Sample, columns: np.ndarray) -> float:
+    """Log-likelihood of the independence model of `columns`: each variable normal on its own answers."""
+    values = sample.values[:, columns]
+    n = np.sum(~np.isnan(values), axis=0)
+    mean = np.nanmean(values, axis=0)
+    var = np.nansum((values - mean) ** 2, axis=0) / n
+    return float(-np.sum(n * (LOG_2PI + np.log(var) + 1)) / 2)
