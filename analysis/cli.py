@@ -13,8 +13,8 @@ from instrument import codebook
 from .fit import ESTIMATORS, MISSING, fit
 from .invariance import STEPS, invariance
 from .load import load
-from .sem import GROUP_EQUAL
 from .results import FitResult
+from .sem import GROUP_EQUAL
 from .simulate import MECHANISMS, simulate
 
 

@@ -7,7 +7,6 @@ import warnings
 from concurrent.futures import Executor
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 

@@ -58,7 +58,7 @@ class FitResult:
     bootstrap: int = 0  # successful bootstrap draws behind se and ci (0: normal theory)
     bootstrap_failed: int = 0
     missing: str = "listwise"  # or "fiml": `data` then keeps incomplete rows, `sample_cov` is the EM estimate
-    # Multi-group fits (`analysis.multigroup`): each row's group, aligned with `data`; `sample_cov` and
+    # Multi-group fits (`analysis.fit(group=)`): each row's group, aligned with `data`; `sample_cov` and
     # `latent_cov` are then stacked by group (outer index the group label), `estimates` has a `group` column.
     groups: pd.Series | None = field(default=None, repr=False)
 

@@ -124,7 +124,7 @@ def evaluate(expression: str, values: dict[str, float]) -> float:
     >>> evaluate("a*b + sqrt(c)", {"a": 2.0, "b": 3.0, "c": 4.0})
     8.0
     """
-    return float(_eval(ast.parse(expression, mode="eval").body, values))
+    return float(_eval(ast.parse(expression, mode="eval").body, values))  # "^" parses as xor: evaluated as power
 
 
 def _statements(text: str):
@@ -159,12 +159,27 @@ def _parse_statement(statement: str, line: int) -> list[dict]:
             raise ModelSyntaxError(f"'{name}' is not a variable name", statement, line, max(statement.find(name), 0))
     if not rhs:
         raise ModelSyntaxError(f"nothing after '{op}'", statement, line, len(statement))
-    rows, column = [], at + len(op)
+    rows, column = {}, at + len(op)
     for term in rhs.split("+"):
         column = statement.index(term.strip(), column) if term.strip() else column
-        rows.extend(_term(name, op, term.strip(), statement, line, column) for name in outcomes)
+        for name in outcomes:
+            row = _term(name, op, term.strip(), statement, line, column)
+            key = (row["lhs"], row["op"], row["rhs"])
+            rows[key] = _merged(rows[key], row, statement, line, column) if key in rows else row
         column += len(term.strip())
-    return rows
+    return list(rows.values())
+
+
+def _merged(first: dict, second: dict, statement: str, line: int, column: int) -> dict:
+    """One term written twice in a statement (``NA*x1 + a1*x1``, lavaan's effects coding): its modifiers joined."""
+    out = dict(first)
+    out["label"] = second["label"] or first["label"]
+    out["free"] = first["free"] or second["free"]
+    out["fixed"] = second["fixed"] if not np.isnan(second["fixed"]) else first["fixed"]
+    out["start"] = second["start"] if not np.isnan(second["start"]) else first["start"]
+    if out["free"] and not np.isnan(out["fixed"]):
+        raise ModelSyntaxError(f"'{out['rhs']}' is both fixed and free (NA)", statement, line, column)
+    return out
 
 
 def _term(lhs: str, op: str, term: str, statement: str, line: int, column: int) -> dict:
@@ -295,6 +310,7 @@ _OPERATIONS = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
+    ast.BitXor: lambda a, b: a**b,  # R's power operator, as lavaan writes b^2
 }
 
 

@@ -361,8 +361,7 @@ def test_dashboard_report_button_explains_why_there_is_no_report(app, admin, csr
     response = admin.post("/admin/report", data={"csrf_token": token, "data": "simulated"})
     assert response.status_code == 302
     assert notices(admin, response.headers["Location"])[0] == (
-        "No report of the simulated respondents: only 5 of 5 rows are complete on the model&#39;s 50 variables; "
-        "ML needs more complete rows than variables"
+        "No report of the simulated respondents: only 5 complete rows; the model&#39;s 50 variables need more"
     )
     response = admin.post("/admin/report", data={"csrf_token": token, "data": "bogus"})
     assert response.status_code == 302 and "No report: Not a valid choice." in notices(admin)

@@ -15,7 +15,8 @@ from lavaan_check import DATA, HS_MODEL, POLDEM_MODEL, CheckLavaan
 from scipy.stats import multivariate_normal
 
 import analysis
-from analysis import fiml
+from analysis.sem import estimator
+from analysis.sem import mvnorm_missing as fiml
 from survey_app.cli import main
 
 HS_MISSING = pd.read_csv(DATA / "hs_missing.csv")
@@ -115,7 +116,7 @@ def test_em_reaches_the_saturated_maximum():
 
 
 def test_fiml_that_does_not_converge_says_so(monkeypatch):
-    monkeypatch.setattr(analysis.engine, "GRADIENT_TOLERANCE", 0.0)
+    monkeypatch.setattr(estimator, "GRADIENT_TOLERANCE", 0.0)
     with pytest.warns(analysis.ConvergenceWarning, match="the optimizer did not converge"):
         result = analysis.fit(HS_MISSING, HS_MODEL, missing="fiml")
     assert not result.converged and "DID NOT CONVERGE" in result.summary()
@@ -135,20 +136,22 @@ def test_command_line_fits_with_fiml(tmp_path, capsys):
     assert "Chi-square                              66.572" in capsys.readouterr().out
 
 
-def test_intercepts_in_the_syntax_point_to_fiml():
-    with pytest.raises(analysis.ModelError, match=r"line 2: intercepts \(x1 ~ 1\) cannot be set in the model; "):
-        analysis.fit(HS_MISSING, "visual =~ x1 + x2 + x3\nx1 ~ 1", missing="fiml")
+def test_an_intercept_line_under_fiml_changes_nothing():
+    """FIML frees every intercept already, as lavaan: stating one is the same model."""
+    plain = analysis.fit(HS_MISSING, HS_MODEL, missing="fiml")
+    stated = analysis.fit(HS_MISSING, HS_MODEL + "x1 ~ 1\n", missing="fiml")
+    assert stated.fit_indices.chisq == pytest.approx(plain.fit_indices.chisq, rel=1e-8)
 
 
 @pytest.mark.parametrize(
     ("change", "options", "error", "message"),
     [
-        (lambda d: d, {"estimator": "MLR"}, ValueError, "missing='fiml' works with estimator='ML' and no bootstrap"),
-        (lambda d: d, {"bootstrap": 10}, ValueError, "missing='fiml' works with estimator='ML' and no bootstrap"),
+        (lambda d: d, {"estimator": "MLM"}, ValueError, "estimator='MLM' (Satorra-Bentler) needs complete data"),
         (lambda d: d, {"missing": "pairwise"}, ValueError, "missing must be one of listwise, fiml, ml, not 'pairwise'"),
         (lambda d: d.assign(x1=np.nan), {}, analysis.DataError, "column 'x1' has 0 answers; FIML needs at least two"),
-        (lambda d: d.assign(x3=2.0), {}, analysis.DataError, "column 'x3' has no variance in its answers"),
-        (lambda d: d.head(9), {}, analysis.DataError, "only 7 of 9 rows answer any of the model's 9 variables"),
+        (lambda d: d.assign(x3=2.0), {}, analysis.DataError, "column 'x3' has no variance; drop it from the model"),
+        (lambda d: d.head(9), {}, analysis.DataError, "only 7 rows answering any model variable; "
+         "the model's 9 variables need more"),
         (lambda d: d.assign(x2=2 * d.x1), {}, analysis.DataError, "covariance matrix estimated from the incomplete "
          "rows (EM) is singular"),
     ],

@@ -103,9 +103,13 @@ class TestHolzingerSwinefordMLR(CheckLavaan):
     def test_summary_shows_the_scaled_test(self):
         assert "Scaled chi-square (Yuan-Bentler)        87.132" in self.result.summary()
 
-    def test_bootstrap_needs_ml(self):
-        with pytest.raises(ValueError, match="bootstrap needs estimator='ML'"):
-            analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, estimator="MLR", bootstrap=10)
+    def test_bootstrap_replaces_the_robust_standard_errors_and_keeps_the_scaled_test(self):
+        boot = analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, estimator="MLR", bootstrap=20, seed=1,
+                            n_jobs=1)  # fmt: skip
+        assert boot.bootstrap == 20 and boot.fit_indices.chisq_scaled == pytest.approx(
+            self.result.fit_indices.chisq_scaled
+        )
+        assert not np.allclose(boot.estimates.se, self.result.estimates.se)
 
 
 class TestPoliticalDemocracyMLR(CheckLavaan):
@@ -151,7 +155,7 @@ def hs() -> pd.DataFrame:
     ("change", "model", "error", "message"),
     [
         (lambda d: d, "visual =~ x1 + x2 + x99", analysis.DataError, "column 'x99' (model line 1) is not in the data"),
-        (lambda d: d.head(3), HS_MODEL, analysis.DataError, "only 3 of 3 rows are complete on the model's 9 variables"),
+        (lambda d: d.head(3), HS_MODEL, analysis.DataError, "only 3 complete rows; the model's 9 variables need more"),
         (lambda d: d.assign(x2=d.x2.astype(object).where(d.index != 5, "abc")), HS_MODEL, analysis.DataError,
          "column 'x2' is not numeric: value 'abc' in row 5"),
         (lambda d: d.assign(x3=1.0), HS_MODEL, analysis.DataError, "column 'x3' has no variance"),

@@ -1,4 +1,4 @@
-"""Multi-group ML (analysis.multigroup) against lavaan 0.6.14 and semTools 0.5-6 (tests/data/multigroup.R).
+"""Multi-group ML (analysis.fit with group=) against lavaan 0.6.14 and semTools 0.5-6 (tests/data/multigroup.R).
 
 Holzinger & Swineford by school at four invariance steps and a structural model with paths free or
 equal. Reached: fit indices within 1e-6 relative (SRMR 3e-6: lavaan's optimizer stops ~2e-5 short of
@@ -18,8 +18,8 @@ from lavaan_check import DATA, HS_MODEL, CheckLavaanGroups, group_key, paired
 
 import analysis
 import instrument
-from analysis import compare, engine, hypotheses, syntax
-from analysis.multigroup import GROUP_EQUAL, fit_groups
+from analysis import compare, hypotheses
+from analysis.sem import GROUP_EQUAL, estimator
 
 HS = pd.read_csv(DATA / "hs1939.csv")
 PATHS_MODEL = HS_MODEL + "textual ~ visual\nspeed ~ visual\nx1 ~~ r*x1\n"
@@ -147,7 +147,7 @@ def test_defined_parameters_come_once_with_group_zero():
 def test_more_groups_and_dropped_rows():
     data = HS.assign(third=np.where(HS.index % 3 == 0, "a", np.where(HS.index % 3 == 1, "b", "c")))
     data.loc[:4, "third"] = None
-    result = fit_groups(data, syntax.parse(HS_MODEL), "third", "loadings", model=HS_MODEL)
+    result = analysis.fit(data, HS_MODEL, group="third", group_equal="loadings")
     # rows 0-4 dropped; rows 5, 6, 7 (groups c, a, b) come first
     assert (result.n, result.dropped, list(result.group_sizes.index)) == (296, 5, ["c", "a", "b"])
     assert result.fit_indices.df == 3 * 54 - 3 * 24 - 6 and result.converged
@@ -156,7 +156,7 @@ def test_more_groups_and_dropped_rows():
 def test_reverse_keyed_items_of_the_instrument_are_recoded(ins):
     data = analysis.simulate(300, seed=4)
     model = "ltr =~ ltr_1 + ltr_2 + ltr_3 + ltr_4 + ltr_5"
-    result = fit_groups(data, syntax.parse(model), "scr_side", (), model=model, instrument=ins)
+    result = analysis.fit(data, model, group="scr_side", instrument=ins)
     assert result.reverse_coded == ("ltr_5",)
     assert (result.estimates.query("op == '=~' and rhs == 'ltr_5'").est > 0).all()
 
@@ -172,19 +172,11 @@ def test_reverse_keyed_items_of_the_instrument_are_recoded(ins):
         (lambda d: d, HS_MODEL + "x1 ~~ x2\n", {"group": "x1"}, analysis.DataError,
          "group column 'x1' is a variable of the model"),
         (lambda d: d.assign(school="Pasteur"), HS_MODEL, {}, analysis.DataError,
-         "column 'school' has 1 value(s) in the rows complete on the model's variables; multi-group estimation "
-         "needs at least two groups"),
+         "column 'school' has 1 value(s); multi-group estimation needs at least two"),
         (lambda d: d.assign(school=np.where(d.index < 8, "tiny", d.school)), HS_MODEL, {}, analysis.DataError,
-         "group 'tiny' of column 'school' has 8 complete rows; each group needs more complete rows than the "
-         "model's 9 variables"),
+         "only 8 complete rows in group 'tiny' of 'school'; the model's 9 variables need more"),
         (lambda d: d.assign(x3=np.where(d.school == "Pasteur", 1.0, d.x3)), HS_MODEL, {}, analysis.DataError,
          "column 'x3' has no variance in group 'Pasteur' of 'school'"),
-        (lambda d: d, HS_MODEL + "speed ~ sex\n", {}, analysis.ModelError,
-         "line 4: observed predictor 'sex' is exogenous"),
-        (lambda d: d, HS_MODEL + "visual ~ 1\n", {}, analysis.ModelError,
-         "line 4: in multi-group models intercepts and latent means follow group_equal"),
-        (lambda d: d, HS_MODEL, {"estimator": "MLR"}, ValueError,
-         "multi-group models are estimated by ML on complete rows"),
         (lambda d: d, "f =~ x1 + x2\ng =~ x3 + x4\nf ~~ 0*g", {}, analysis.ModelError,
          "the model is not identified: its information matrix is singular (look at '"),
     ],
@@ -196,7 +188,7 @@ def test_bad_input_gets_a_clear_error(change, model, options, error, message):
 
 
 def test_group_equal_needs_a_group():
-    with pytest.raises(ValueError, match="group_equal needs group=: name the column that splits the rows"):
+    with pytest.raises(ValueError, match="group_equal and group_partial need group=: name the column"):
         analysis.fit(HS, HS_MODEL, group_equal=("loadings",))
 
 
@@ -207,12 +199,12 @@ def test_heywood_case_in_one_group_is_reported_with_the_group():
     values = np.vstack([rng.multivariate_normal(np.zeros(3), cor, 400) for cor in (proper, heywood)])
     data = pd.DataFrame(values, columns=["a", "b", "c"]).assign(kind=["proper"] * 400 + ["heywood"] * 400)
     with pytest.warns(analysis.ImproperSolutionWarning, match="variance of 'a' is negative .* in group 'heywood'"):
-        result = fit_groups(data, syntax.parse("f =~ a + b + c"), "kind", model="f =~ a + b + c")
+        result = analysis.fit(data, "f =~ a + b + c", group="kind")
     assert len(result.warnings) == 1 and "Heywood" in result.summary()
 
 
 def test_non_convergence_is_reported_loudly(monkeypatch):
-    monkeypatch.setattr(engine, "GRADIENT_TOLERANCE", 0.0)  # no gradient is small enough
+    monkeypatch.setattr(estimator, "GRADIENT_TOLERANCE", 0.0)  # no gradient is small enough
     with pytest.warns(analysis.ConvergenceWarning, match="the optimizer did not converge"):
         result = fit_hs()
     assert not result.converged and "DID NOT CONVERGE" in result.summary()
@@ -220,8 +212,8 @@ def test_non_convergence_is_reported_loudly(monkeypatch):
 
 def test_too_many_parameters_for_the_groups_moments():
     model = "f =~ x1 + x2"
-    with pytest.raises(analysis.ModelError, match="it has 14 free parameters but the 2 groups give only 10 means"):
-        fit_groups(HS, syntax.parse(model + "\nx1 ~~ x2"), "school", (), model=model)
+    with pytest.raises(analysis.ModelError, match="it has 14 free parameters but the data give only 10 means"):
+        analysis.fit(HS, model + "\nx1 ~~ x2", group="school")
 
 
 def test_every_group_equal_class_is_accepted():
@@ -258,7 +250,9 @@ def test_rq4_left_open_when_a_group_is_too_small():
         result = analysis.fit(data)
     evidence = hypotheses._multigroup(result, data, RQ4)
     assert evidence["decision"] == "not evaluated"
-    assert "of column 'rtm_level' has 44 complete rows; each group needs more complete rows" in evidence["rule"]
+    assert (
+        "only 44 complete rows in group 'high' of 'rtm_level'; the model's 46 variables need more" in evidence["rule"]
+    )
 
 
 def test_free_markers_give_the_same_configural_fit():

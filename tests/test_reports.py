@@ -410,7 +410,7 @@ def test_report_command_reads_the_survey_database_and_asks_which_respondents(app
     assert main(["report", url, "--out", str(out), "--format", "html"]) == 2
     assert "holds 5 real and 195 simulated respondents" in capsys.readouterr().err
     assert main(["report", url, "--out", str(out), "--format", "html", "--simulated", "exclude"]) == 2
-    assert "only 5 of 5 rows are complete" in capsys.readouterr().err  # too few real respondents for the model
+    assert "only 5 complete rows; the model" in capsys.readouterr().err  # too few real respondents for the model
     argv = ["report", url, "--out", str(out), "--format", "html", "tex", "--simulated", "include", "--missing", "fiml"]
     assert main(argv) == 0
     assert "report.html" in capsys.readouterr().out

@@ -48,14 +48,15 @@ def test_evaluate_arithmetic_and_functions():
     [
         ("f =~ x1\nf x2", "no operator", 2, 1),
         ("f =~ x1 + 2x", "'2x' is not a variable name", 1, 11),
-        ("f =~ x1 + x(2)*x2", "modifier 'x(2)' is not a number, a label, NA or start(value)", 1, 11),
-        ("f =~ c(a, b)*x1", "per-group modifiers c(...) are not supported yet", 1, 6),
+        ("f =~ x1 + x(2)*x2", "modifier 'x(2)' is not a number, a label, NA, start(value) or c(...) of those", 1, 11),
+        ("f =~ c(a, 2x)*x1", "modifier '2x' is not a number, a label, NA, start(value) or c(...) of those", 1, 6),
         ("f =~ NA*1*x1", "'x1' is both fixed and free (NA)", 1, 6),
         ("f =~ x1 + x2\ny ~ f\nf =~ x2", "'f =~ x2' is already in the model (line 1)", 3, 1),
         ("a ~~ b\nb ~~ a", "'b ~~ a' is already in the model (line 1)", 2, 1),
         ("y ~ a*x\nd := a*b", "'b' in 'd := a*b' is not the label of a parameter", 2, 8),
         ("y ~ a*x\nd := a*", "'a*' is not an expression", 2, 6),
-        ("a == b", "constraints with '==' are not supported", 1, 3),
+        ("y ~ a*x\na == b", "'b' in 'a == b' is not the label of a parameter", 2, 6),
+        ("y ~ a*x\na == (", "'(' is not an expression", 2, 5),
         ("f =~", "nothing after '=~'", 1, 5),
     ],
 )

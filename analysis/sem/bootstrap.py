@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
+from ..errors import DataError
 from . import estimator, samplestats
 from .inference import expected_information, observed_information
 from .model import Model, assemble
@@ -90,22 +91,33 @@ def _jobs(n_jobs) -> int:
 
 
 def _refit(job: tuple, seeds: list[np.random.SeedSequence]) -> list[tuple[np.ndarray, np.ndarray] | None]:
-    """Fit one chunk of draws; None for a draw that failed (singular resample or no convergence)."""
+    """Fit one chunk of draws; None for a draw that failed."""
     model, missing, x, hessian = job
-    make = samplestats.incomplete if missing == "fiml" else samplestats.complete
     out = []
     with threadpool_limits(limits=1, user_api="blas"), np.errstate(all="ignore"):
         for seed in seeds:
             rng = np.random.default_rng(seed)
-            try:
-                samples = [make(s.values[rng.integers(0, s.n, s.n)], s.label) for s in model.samples]
-                resampled = assemble(model.table, model.names, samples, model.meanstructure)
-                solution = estimator.optimize(resampled, x, hessian, quiet=True)
-            except Exception:  # a resample without variance in some item, or collinear items
-                out.append(None)
-                continue
-            out.append((solution.x, resampled.defined_values(solution.x)) if solution.converged else None)
+            out.append(refit(model, missing, [rng.integers(0, s.n, s.n) for s in model.samples], x, hessian))
     return out
+
+
+def refit(model: Model, missing: str, rows: list[np.ndarray], x: np.ndarray, hessian: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+    """The estimates (free, defined) of `model` refitted to the rows `rows` of each group, warm-started at `x`;
+    None for a singular resample or a refit that does not converge (lavaan drops those draws too).
+
+    Examples
+    --------
+    >>> params, defined = refit(model, "listwise", [np.arange(model.n)], fit.x)  # doctest: +SKIP
+    """
+    make = samplestats.incomplete if missing == "fiml" else samplestats.complete
+    try:
+        samples = [make(s.values[at], s.label) for s, at in zip(model.samples, rows, strict=True)]
+        resampled = assemble(model.table, model.names, samples, model.meanstructure)
+        solution = estimator.optimize(resampled, x, hessian, quiet=True)
+    except (np.linalg.LinAlgError, ValueError, ArithmeticError, DataError):  # a resample without variance, say
+        return None
+    return (solution.x, resampled.defined_values(solution.x)) if solution.converged else None
 
 
 def interval(values: np.ndarray, level: float = 0.95) -> pd.DataFrame:

@@ -30,6 +30,9 @@ def table(model: Model, x: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
     frame = rows[["lhs", "op", "rhs", "group", "label"]].reset_index(drop=True)
     frame["est"] = np.where(free >= 0, x[np.maximum(free, 0)], rows.value)
     frame["se"] = np.where(free >= 0, se_all[np.maximum(free, 0)], 0.0)
+    if (model.constraints.op != "==").any():  # a parameter held at a binding bound has no SE, as lavaan prints NA
+        pinned = np.diag(vcov) < 1e-12 * np.maximum(1.0, x**2)
+        frame.loc[(free >= 0) & pinned[np.maximum(free, 0)], "se"] = np.nan
     frame["std_all"] = _standardized(model, x, frame)
     extra = model.table[model.table.group == 0]
     if len(extra):

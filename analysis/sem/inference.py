@@ -28,7 +28,9 @@ def expected_information(model: Model, x: np.ndarray) -> np.ndarray:
     >>> info = expected_information(model, solution.x)  # doctest: +SKIP
     """
     if model.fiml:
-        raise ModelError("information='expected' under missing='fiml' is not supported; use 'observed' (lavaan's default)")
+        raise ModelError(
+            "information='expected' under missing='fiml' is not supported; use 'observed' (lavaan's default)"
+        )
     info = np.zeros((len(x), len(x)))
     for mats, sample in zip(model.matrices, model.samples, strict=True):
         implied = mats.implied(x)
@@ -83,8 +85,9 @@ def scores(model: Model, x: np.ndarray, centre: str = "model") -> np.ndarray:
     return np.vstack(out)
 
 
-def _fiml_scores(values: np.ndarray, mu: np.ndarray, sigma: np.ndarray, flat: np.ndarray, d_mu: np.ndarray
-                 ) -> np.ndarray:
+def _fiml_scores(
+    values: np.ndarray, mu: np.ndarray, sigma: np.ndarray, flat: np.ndarray, d_mu: np.ndarray
+) -> np.ndarray:
     """Casewise scores of incomplete rows, pattern by pattern: each row's K_oo and deviations on its answers."""
     p = values.shape[1]
     answered = ~np.isnan(values)
@@ -135,23 +138,25 @@ def parameter_name(model: Model, k: int) -> str:
     return f"{row.lhs} {row.op} {row.rhs}".strip() + where
 
 
-def h1_trace(model: Model) -> float:
-    """``sum_g tr(A1^-1 B1)`` of the saturated model (unstructured), as lavaan's Yuan-Bentler and Satorra-Bentler.
+def h1_trace(model: Model, sigmas: list[np.ndarray] | None = None) -> float:
+    """``sum_g tr(A1^-1 B1)`` of the saturated model, as lavaan's Yuan-Bentler and Satorra-Bentler.
 
-    In (mu, vech Sigma), without the moments of fixed.x covariates (lavaan drops them). Complete data
-    without covariates in closed form, ``(mean(m_i^2) - p) / 2`` (+ p with a mean structure), ``m_i``
-    the Mahalanobis distances (Mardia's kurtosis); otherwise from the saturated model's information
-    (observed under FIML, at the EM estimates) and its casewise scores.
+    In (mu, vech Sigma), without the moments of fixed.x covariates (lavaan drops them). With `sigmas`
+    (Satorra-Bentler, lavaan's structured h1 information) ``tr(W Gamma)`` with W at each group's
+    model-implied Sigma: ``(mean(m_i^2) - tr(KSKS)) / 2 (+ tr(KS))``, ``m_i = e_i' K e_i``. Without (Yuan-Bentler,
+    unstructured) the same at ``K = S^-1``: ``(mean(m_i^2) - p) / 2 (+ p)``, Mardia's kurtosis; with
+    covariates or under FIML from the saturated model's information and casewise scores.
     """
     exogenous = [k for k, name in enumerate(model.names.observed) if name in set(model.names.exogenous)]
     total = 0.0
-    for sample in model.samples:
+    for number, sample in enumerate(model.samples):
         means = model.meanstructure or sample.fiml
         if not sample.fiml and not exogenous:
+            k = np.linalg.inv(sample.cov if sigmas is None else sigmas[number])
             centred = sample.values - sample.mean
-            distance = np.einsum("ij,ij->i", centred @ np.linalg.inv(sample.cov), centred)
-            p = centred.shape[1]
-            total += (np.mean(distance**2) - p) / 2 + (p if means else 0)
+            distance = np.einsum("ij,ij->i", centred @ k, centred)
+            ks = k @ sample.cov
+            total += (np.mean(distance**2) - np.sum(ks * ks.T)) / 2 + (np.trace(ks) if means else 0)
         else:
             total += _h1_trace(sample, means, exogenous)
     return float(total)
@@ -168,7 +173,7 @@ def _h1_trace(sample, means: bool, exogenous: list[int]) -> float:
     else:
         k = np.linalg.inv(sample.cov)
         d_sigma = flat.T.reshape(-1, p, p)
-        a1 = 0.5 * (k @ d_sigma @ k).reshape(len(d_sigma), -1) @ flat + d_mu @ k @ d_mu.T
+        a1 = sample.n * (0.5 * (k @ d_sigma @ k).reshape(len(d_sigma), -1) @ flat + d_mu @ k @ d_mu.T)
         e = sample.values - sample.mean
         ke = e @ k
         h1_scores = 0.5 * ((ke[:, :, None] * ke[:, None, :]).reshape(len(e), -1) - k.reshape(1, -1)) @ flat
@@ -211,8 +216,8 @@ def _saturated_derivatives(p: int, rows: np.ndarray, columns: np.ndarray) -> tup
 def baseline_trace(model: Model) -> float:
     """tr(A0^-1 B0) of the independence model: ``sum_j (m4_j / s_j^4 - 1) / 2`` (+1 per mean), available cases."""
     total = 0.0
-    exogenous = set(model.names.exogenous)
-    columns = [k for k, name in enumerate(model.names.observed) if name not in exogenous]
+    covariates = set(model.names.covariates)
+    columns = [k for k, name in enumerate(model.names.observed) if name not in covariates]
     for sample in model.samples:
         values = sample.values[:, columns]
         centred = values - np.nanmean(values, axis=0)

@@ -10,9 +10,9 @@ import pandas as pd
 from scipy.linalg import null_space
 
 from .. import syntax
-from .numdiff import jacobian
 from .matrices import Matrices
 from .matrices import build as build_matrices
+from .numdiff import jacobian
 from .partable import Names
 from .samplestats import Sample
 

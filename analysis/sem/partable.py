@@ -33,6 +33,7 @@ class Names:
     latent: list[str]
     observed: list[str]  # indicators first, then the other observed variables
     exogenous: list[str]  # observed covariates fixed at their sample moments (``ov.x`` under fixed.x)
+    covariates: list[str]  # observed covariates (``ov.x``), fixed or not
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def names(parsed: pd.DataFrame, fixed_x: bool = True) -> Names:
     Examples
     --------
     >>> names(syntax.parse("f =~ y1 + y2 + y3\\nf ~ x"))
-    Names(latent=['f'], observed=['y1', 'y2', 'y3', 'x'], exogenous=['x'])
+    Names(latent=['f'], observed=['y1', 'y2', 'y3', 'x'], exogenous=['x'], covariates=['x'])
     """
     found = syntax.variables(parsed)
     latent = found["latent"]
@@ -63,7 +64,7 @@ def names(parsed: pd.DataFrame, fixed_x: bool = True) -> Names:
     regressions = parsed[parsed.op == "~"]
     dependent = set(regressions.lhs) | set(indicators)
     exogenous = [name for name in dict.fromkeys(regressions.rhs) if name in observed and name not in dependent]
-    return Names(latent, observed, exogenous if fixed_x else [])
+    return Names(latent, observed, exogenous if fixed_x else [], exogenous)
 
 
 def build(parsed: pd.DataFrame, options: Options = Options()) -> pd.DataFrame:
@@ -83,7 +84,8 @@ def build(parsed: pd.DataFrame, options: Options = Options()) -> pd.DataFrame:
     table = _number_free(table, known, options)
     extra = parsed[parsed.op.isin((syntax.DEFINE, *syntax.CONSTRAINTS))]
     tail = pd.DataFrame({"lhs": extra.lhs, "op": extra.op, "rhs": extra.rhs, "group": 0, "label": extra.label,
-                         "free": 0, "value": np.nan, "start": np.nan, "user": 1, "exo": 0, "line": extra.line})  # fmt: skip
+                         "free": 0, "value": np.nan, "start": np.nan, "user": 1, "exo": 0,
+                         "line": extra.line})  # fmt: skip
     return pd.concat([table, tail], ignore_index=True) if len(tail) else table
 
 
@@ -128,8 +130,8 @@ def _user_row(row, group: int) -> list:
     if row.by_group is not None:
         label, fixed, free_na = row.by_group[group - 1]
     free = np.isnan(fixed)
-    return _row(row.lhs, row.op, row.rhs, group, label=label, free=free, value=fixed, start=row.start, user=1,
-                line=row.line) + [free_na]  # fmt: skip
+    return [*_row(row.lhs, row.op, row.rhs, group, label=label, free=free, value=fixed, start=row.start, user=1,
+                  line=row.line), free_na]  # fmt: skip
 
 
 def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int) -> list[list]:
@@ -163,9 +165,10 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     for a, b in combinations(outcomes, 2):  # auto.cov.y
         orthogonal = options.orthogonal and a in known.latent and b in known.latent
         add(a, "~~", b, free=not orthogonal, value=0.0 if orthogonal else np.nan)
-    for k, a in enumerate(known.exogenous):  # fixed.x: the covariates' moments, at their sample values
-        for b in known.exogenous[: k + 1]:
-            add(b, "~~", a, free=False, exo=1)
+    fixed = bool(known.exogenous)
+    for k, a in enumerate(known.covariates):  # the covariates' moments: fixed.x at their sample values, else free
+        for b in known.covariates[: k + 1]:
+            add(b, "~~", a, free=not fixed, exo=int(fixed))
     if options.meanstructure:
         for name in endogenous:  # int.ov.free
             add(name, "~1", "")
@@ -197,7 +200,7 @@ def _fix_markers(rows: list[list], std_lv: bool) -> None:
 def _fix_single_indicators(model: pd.DataFrame, rows: list[list], known: Names, stated: set) -> None:
     """auto.fix.single: a factor with one observed indicator fixes that indicator's residual variance at 0."""
     loadings = model[model.op == "=~"]
-    for factor, items in loadings.groupby("lhs", sort=False).rhs:
+    for _, items in loadings.groupby("lhs", sort=False).rhs:
         if len(items) == 1 and items.iloc[0] in known.observed:
             item = items.iloc[0]
             for row in rows:

@@ -49,10 +49,7 @@ def test(model: Model, x: np.ndarray, *, estimator_name: str = "ML", trace_h0: f
     exo = _exogenous_loglik(model)
     h1 = sum(sample.h1_loglik for sample in model.samples) - exo
     value = estimator.objective(model, x)[0]
-    if model.fiml:
-        loglik = -model.n * value / 2 - exo
-    else:
-        loglik = h1 - model.n * value / 2
+    loglik = -model.n * value / 2 - exo if model.fiml else h1 - model.n * value / 2
     df = _moments(model) - model.npar + rank
     baseline = _baseline_loglik(model) - exo
     baseline_df = _baseline_df(model)
@@ -60,10 +57,20 @@ def test(model: Model, x: np.ndarray, *, estimator_name: str = "ML", trace_h0: f
                2 * (h1 - baseline), baseline_df)  # fmt: skip
     if trace_h0 is None:
         return out
-    trace_h1 = h1_trace(model)
+    structured = estimator_name == "MLM"  # Satorra-Bentler: W at each model's own Sigma, the baseline's included
+    trace_h1 = h1_trace(model, [mats.implied(x).sigma for mats in model.matrices] if structured else None)
     scaling = (trace_h1 - trace_h0) / df if df > 0 else np.nan
-    baseline_scaling = (trace_h1 - baseline_trace(model)) / baseline_df
+    baseline_h1 = h1_trace(model, [_baseline_sigma(model, s) for s in model.samples]) if structured else trace_h1
+    baseline_scaling = (baseline_h1 - baseline_trace(model)) / baseline_df
     return Test(**{**out.__dict__, "scaling": scaling, "baseline_scaling": baseline_scaling})
+
+
+def _baseline_sigma(model: Model, sample) -> np.ndarray:
+    """The independence model's Sigma: the outcomes' variances, the covariates' block as in the sample."""
+    covariates = [k for k, name in enumerate(model.names.observed) if name in set(model.names.covariates)]
+    sigma = np.diag(np.diag(sample.cov))
+    sigma[np.ix_(covariates, covariates)] = sample.cov[np.ix_(covariates, covariates)]
+    return sigma
 
 
 def _split(model: Model) -> tuple[int, int]:
@@ -80,8 +87,9 @@ def _moments(model: Model) -> int:
 
 
 def _baseline_df(model: Model) -> int:
-    """Covariances the independence model leaves out: among the outcomes, and between outcomes and covariates."""
-    p, px = _split(model)
+    """Covariances the independence model leaves out: among the outcomes, and between outcomes and covariates
+    (whose own block it keeps, fixed.x or not, as lavaan)."""
+    p, px = len(model.names.observed), len(model.names.covariates)
     py = p - px
     return len(model.samples) * (py * (py - 1) // 2 + px * py)
 
@@ -96,6 +104,9 @@ def _exogenous_loglik(model: Model) -> float:
 
 def _baseline_loglik(model: Model) -> float:
     """Log-likelihood of the independence model: outcomes independent, the covariates' block at its sample value."""
-    exogenous = set(model.names.exogenous)
-    outcomes = np.array([k for k, name in enumerate(model.names.observed) if name not in exogenous])
-    return sum(independence_loglik(sample, outcomes) for sample in model.samples) + _exogenous_loglik(model)
+    covariates = [k for k, name in enumerate(model.names.observed) if name in set(model.names.covariates)]
+    outcomes = np.array([k for k in range(len(model.names.observed)) if k not in covariates])
+    block = (
+        sum(saturated_loglik(s.cov[np.ix_(covariates, covariates)], s.n) for s in model.samples) if covariates else 0
+    )
+    return sum(independence_loglik(sample, outcomes) for sample in model.samples) + block
