@@ -151,8 +151,8 @@ def _inference(model: Model, x: np.ndarray, settings: Settings) -> tuple[np.ndar
 
 def _check_identified(model: Model) -> None:
     p, px = len(model.names.observed), len(model.names.exogenous)
-    means = model.meanstructure
-    moments = len(model.samples) * (p * (p + 1) // 2 - px * (px + 1) // 2 + ((p - px) if means else 0))
+    means = model.meanstructure or model.fiml
+    moments = teststat.moments(model)
     rank = len(model.constraints[model.constraints.op == "=="])
     if model.npar - rank > moments:
         raise ModelError(

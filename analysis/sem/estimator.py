@@ -60,8 +60,7 @@ def _complete(model: Model, sample, implied) -> tuple[float, np.ndarray, np.ndar
     kd = k @ d
     weight = sample.n / model.n
     logdet = 2 * float(np.sum(np.log(np.diag(root))))
-    saturated = float(np.linalg.slogdet(sample.cov)[1]) + len(k)
-    f = logdet + float(np.sum(k * sample.cov)) + float(d @ kd) - saturated
+    f = logdet + float(np.sum(k * sample.cov)) + float(d @ kd) - sample.saturated
     c = k - k @ (sample.cov + np.outer(d, d)) @ k
     return weight * f, weight * c, -2 * weight * kd
 

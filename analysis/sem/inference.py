@@ -72,17 +72,18 @@ def scores(model: Model, x: np.ndarray, centre: str = "model") -> np.ndarray:
             mu = sample.mean
         k = np.linalg.inv(implied.sigma)
         constant = k @ sigma @ k
-        rows = []
-        for start in range(0, sample.n, ROWS_PER_BLOCK):
-            e = sample.values[start : start + ROWS_PER_BLOCK] - mu
-            ke = e @ k
-            outer = (ke[:, :, None] * ke[:, None, :]).reshape(len(e), -1) - constant.reshape(1, -1)
-            block = 0.5 * outer @ flat
-            if use_means:
-                block += ke @ d_mu.T
-            rows.append(block)
-        out.append(np.vstack(rows))
+        d_mu = d_mu if use_means else np.zeros_like(d_mu)
+        blocks = range(0, sample.n, ROWS_PER_BLOCK)
+        out.append(np.vstack([_case_scores(sample.values[at : at + ROWS_PER_BLOCK] - mu, k, constant, flat, d_mu)
+                              for at in blocks]))  # fmt: skip
     return np.vstack(out)
+
+
+def _case_scores(e: np.ndarray, k: np.ndarray, constant: np.ndarray, flat: np.ndarray, d_mu: np.ndarray
+                 ) -> np.ndarray:  # fmt: skip
+    """``1/2 (vec(K e e' K) - vec(constant)) dSigma + (K e)' dmu`` for each row of deviations `e`."""
+    ke = e @ k
+    return 0.5 * ((ke[:, :, None] * ke[:, None, :]).reshape(len(e), -1) - constant.reshape(1, -1)) @ flat + ke @ d_mu.T
 
 
 def _fiml_scores(
@@ -98,10 +99,7 @@ def _fiml_scores(
         o = np.flatnonzero(key)
         k = np.zeros((p, p))
         k[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
-        e = np.where(answered[rows], values[rows] - mu, 0.0)
-        ke = e @ k
-        outer = (ke[:, :, None] * ke[:, None, :]).reshape(len(rows), -1) - k.reshape(1, -1)
-        out[rows] = 0.5 * outer @ flat + ke @ d_mu.T
+        out[rows] = _case_scores(np.where(answered[rows], values[rows] - mu, 0.0), k, k, flat, d_mu)
     return out
 
 
@@ -174,10 +172,7 @@ def _h1_trace(sample, means: bool, exogenous: list[int]) -> float:
         k = np.linalg.inv(sample.cov)
         d_sigma = flat.T.reshape(-1, p, p)
         a1 = sample.n * (0.5 * (k @ d_sigma @ k).reshape(len(d_sigma), -1) @ flat + d_mu @ k @ d_mu.T)
-        e = sample.values - sample.mean
-        ke = e @ k
-        h1_scores = 0.5 * ((ke[:, :, None] * ke[:, None, :]).reshape(len(e), -1) - k.reshape(1, -1)) @ flat
-        h1_scores += ke @ d_mu.T
+        h1_scores = _case_scores(sample.values - sample.mean, k, k, flat, d_mu)
     x = set(exogenous)
     keep = [j for j in range(p) if means and j not in x]
     keep += [p + t for t, (a, b) in enumerate(zip(rows, columns, strict=True)) if not (a in x and b in x)]

@@ -8,6 +8,7 @@ which chi-square, SRMR, omega and HTMT compare with.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -29,6 +30,11 @@ class Sample:
     @property
     def n(self) -> int:
         return len(self.values)
+
+    @cached_property
+    def saturated(self) -> float:
+        """``log|S| + p``, the constant of the complete-data ML discrepancy."""
+        return float(np.linalg.slogdet(self.cov)[1]) + len(self.cov)
 
     @property
     def fiml(self) -> bool:

@@ -50,7 +50,7 @@ def test(model: Model, x: np.ndarray, *, estimator_name: str = "ML", trace_h0: f
     h1 = sum(sample.h1_loglik for sample in model.samples) - exo
     value = estimator.objective(model, x)[0]
     loglik = -model.n * value / 2 - exo if model.fiml else h1 - model.n * value / 2
-    df = _moments(model) - model.npar + rank
+    df = moments(model) - model.npar + rank
     baseline = _baseline_loglik(model) - exo
     baseline_df = _baseline_df(model)
     out = Test(NAMES[estimator_name], 2 * (h1 - loglik), int(df), model.npar - rank, loglik, h1,
@@ -78,7 +78,7 @@ def _split(model: Model) -> tuple[int, int]:
     return len(model.names.observed), len(model.names.exogenous)
 
 
-def _moments(model: Model) -> int:
+def moments(model: Model) -> int:
     """Sample moments the model reproduces: covariances (and means), less the covariates' fixed ones."""
     p, px = _split(model)
     means = model.meanstructure or model.fiml
@@ -96,7 +96,12 @@ def _baseline_df(model: Model) -> int:
 
 def _exogenous_loglik(model: Model) -> float:
     """The covariates' own (marginal) log-likelihood, which fixed.x leaves out of every log-likelihood."""
-    columns = [k for k, name in enumerate(model.names.observed) if name in set(model.names.exogenous)]
+    return _block_loglik(model, model.names.exogenous)
+
+
+def _block_loglik(model: Model, names: list[str]) -> float:
+    """Saturated log-likelihood of the variables `names` on their own, summed over groups (0 for none)."""
+    columns = [k for k, name in enumerate(model.names.observed) if name in set(names)]
     if not columns:
         return 0.0
     return sum(saturated_loglik(sample.cov[np.ix_(columns, columns)], sample.n) for sample in model.samples)
