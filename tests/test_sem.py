@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from lavaan_check import DATA, HS_MODEL, POLDEM_MODEL
 
+import analysis
 from analysis import syntax
 from analysis.sem import Settings, estimator, inference, partable, prepare
 from analysis.sem.numdiff import jacobian
@@ -52,3 +53,26 @@ def test_casewise_scores_do_not_depend_on_the_block_size(monkeypatch):
     whole = inference.first_order(model, x)
     monkeypatch.setattr(inference, "ROWS_PER_BLOCK", 7)
     np.testing.assert_allclose(inference.first_order(model, x), whole, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("model", "options", "error", "message"),
+    [
+        (HS_MODEL + "x1 ~~ c(a, b, c)*x1\n", {"group": "school"}, analysis.ModelError,
+         "line 4: c(...) gives 3 modifiers for 'x1 ~~ x1' but the model has 2 group(s): give one per group"),
+        (HS_MODEL, {"group": "school", "group_equal": "loadings", "group_partial": ("visual =~ x99",)}, ValueError,
+         "group_partial: 'visual =~ x99' is not a parameter of the model"),
+        (HS_MODEL, {"group": "school", "group_partial": ("visual",)}, ValueError,
+         "group_partial: 'visual' is not a parameter such as 'visual =~ x2' or 'x3 ~ 1'"),
+        (HS_MODEL + "speed ~ sex\nsex ~~ sex\n", {}, analysis.ModelError,
+         "line 5: 'sex ~~ sex': the (co)variances of the observed covariates (sex) are fixed at their sample values"),
+        (HS_MODEL + "speed ~ sex\nsex ~ 1\n", {}, analysis.ModelError,
+         "line 5: 'sex ~ 1': the mean of the observed covariate 'sex' is fixed at its sample value"),
+        (HS_MODEL, {"information": "hessian"}, ValueError,
+         "information must be one of expected, observed, first.order"),
+    ],
+)  # fmt: skip
+def test_unsupported_or_wrong_options_are_refused_naming_the_line(model, options, error, message):
+    with pytest.raises(error) as caught:
+        analysis.fit(HS, model, **options)
+    assert message in str(caught.value)
