@@ -2,7 +2,7 @@
 
 Run: `make bench` or `python bench/bench_bootstrap.py [--n 500] [--draws 1000] [--repeat 1]`.
 Times our fit with B bootstrap draws on every core (and on one), and lavaan's
-`sem(model, data, se = "bootstrap", bootstrap = B)` on the same data and model (target: 3x faster).
+`sem(model, data, se = "bootstrap", bootstrap = B)` on the same data and model (target: 10x faster).
 """
 
 from __future__ import annotations

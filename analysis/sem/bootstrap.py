@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from ..errors import DataError
 from . import estimator, samplestats
 from .inference import expected_information, observed_information
-from .model import Model, assemble
+from .model import Model
 
 CHUNKS_PER_WORKER = 4  # several chunks per worker even out slow draws without much pickling
 
@@ -113,7 +113,7 @@ def refit(model: Model, missing: str, rows: list[np.ndarray], x: np.ndarray, hes
     make = samplestats.incomplete if missing == "fiml" else samplestats.complete
     try:
         samples = [make(s.values[at], s.label) for s, at in zip(model.samples, rows, strict=True)]
-        resampled = assemble(model.table, model.names, samples, model.meanstructure)
+        resampled = model.resampled(samples)
         solution = estimator.optimize(resampled, x, hessian, quiet=True)
     except (np.linalg.LinAlgError, ValueError, ArithmeticError, DataError):  # a resample without variance, say
         return None

@@ -166,7 +166,9 @@ def _reduced(model: Model, x0: np.ndarray, k: np.ndarray, z: np.ndarray) -> tupl
 def _unconstrained(function, x: np.ndarray, hessian: np.ndarray | None = None):
     """BFGS (limited-memory first for many parameters; its line search cannot back off an infinite F, BFGS's can)."""
     if hessian is not None:
-        # gtol 1e-7 leaves a warm-started draw ~1e-6 from its optimum, far below any SE; 1e-8 costs 60% more time
+        result = _warm(function, x, hessian)
+        if result is not None:
+            return result
         return minimize(function, x, jac=True, method="BFGS", options={**BFGS, "gtol": 1e-7, "hess_inv0": hessian})
     if len(x) > LARGE:
         result = minimize(function, x, jac=True, method="L-BFGS-B", options=LIMITED_MEMORY)
@@ -174,6 +176,28 @@ def _unconstrained(function, x: np.ndarray, hessian: np.ndarray | None = None):
             return result
         x = result.x if np.isfinite(result.fun) else x
     return minimize(function, x, jac=True, method="BFGS", options=BFGS)
+
+
+def _warm(function, x: np.ndarray, hessian: np.ndarray):
+    """L-BFGS-B from `x` in coordinates ``x + L z`` where the inverse Hessian ``L L'`` is the identity; None
+    when it stops short (then BFGS, whose line search backs off an infinite F). BFGS with ``hess_inv0`` takes as many steps but its dense n x n update costs more than F
+    (0.2 ms a step at 129 parameters): this is 1.6x faster per bootstrap draw. gtol 1e-7 on the scaled gradient
+    leaves a draw ~1e-6 from its optimum, far below any SE."""
+    try:
+        root = np.linalg.cholesky(hessian)
+    except np.linalg.LinAlgError:
+        return None
+
+    def scaled(z: np.ndarray) -> tuple[float, np.ndarray]:
+        value, gradient = function(x + root @ z)
+        return value, root.T @ gradient
+
+    result = minimize(scaled, np.zeros(len(x)), jac=True, method="L-BFGS-B", options={**LIMITED_MEMORY, "gtol": 1e-7,
+                      "ftol": 0.0, "maxcor": 20})  # fmt: skip
+    if not (np.isfinite(result.fun) and np.abs(result.jac).max() < 1e-6):  # an infinite F stops its line search
+        return None
+    result.x = x + root @ result.x
+    return result
 
 
 def _constrained(model: Model, x: np.ndarray) -> tuple[np.ndarray, int, str]:

@@ -13,6 +13,7 @@ Derivatives, for ``dF = tr(C dSigma) + g' dmu`` (C symmetric): ``dF/dB = 2 G'C G
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -73,14 +74,13 @@ class Matrices:
         ga = implied.g
         h = ga.T @ c @ ga
         d_b = 2 * h @ implied.s @ implied.a.T + np.outer(ga.T @ g, implied.a @ implied.m)
-        out = np.zeros(npar)
-        rows, columns, at = self.b_cells
-        np.add.at(out, at, d_b[rows, columns])
-        rows, columns, at = self.s_cells
-        np.add.at(out, at, h[rows, columns])
-        rows, at = self.m_cells
-        np.add.at(out, at, (ga.T @ g)[rows])
-        return out
+        parts = (d_b[self.b_cells[0], self.b_cells[1]], h[self.s_cells[0], self.s_cells[1]], (ga.T @ g)[self.m_cells[0]])
+        return np.bincount(self.cell_parameters, weights=np.concatenate(parts), minlength=npar)
+
+    @cached_property
+    def cell_parameters(self) -> np.ndarray:
+        """The parameter of every B, S and m cell, in that order (one bincount sums a parameter's cells)."""
+        return np.concatenate([self.b_cells[2], self.s_cells[2], self.m_cells[1]])
 
     def jacobian(self, implied: Implied, npar: int) -> tuple[np.ndarray, np.ndarray]:
         """``d mu / dx`` (npar x p) and ``d Sigma / dx`` (npar x p x p)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -111,6 +112,20 @@ class Model:
         if not (self.constraints.op == "==").any():
             return 0
         return int(np.linalg.matrix_rank(jacobian(self.equality, x), tol=1e-8))
+
+    def resampled(self, samples: list[Sample]) -> Model:
+        """The same model on other samples (a bootstrap draw); its matrices are kept unless covariates' fixed
+        moments come from the sample, and so are the table's cached lookups (labels, defined, constraints).
+
+        Examples
+        --------
+        >>> draw = model.resampled([samplestats.complete(values[rows])])  # doctest: +SKIP
+        """
+        if (self.table.exo == 1).any():
+            return assemble(self.table, self.names, samples, self.meanstructure)
+        other = copy.copy(self)  # a shallow copy carries the cached_property values in its __dict__
+        object.__setattr__(other, "samples", samples)
+        return other
 
     def reparametrisation(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(x0, K)`` with ``x = x0 + K z`` satisfying linear equality constraints for every z."""
