@@ -180,8 +180,10 @@ def _unconstrained(function, x: np.ndarray, hessian: np.ndarray | None = None):
 
 def _warm(function, x: np.ndarray, hessian: np.ndarray):
     """L-BFGS-B from `x` in coordinates ``x + L z`` where the inverse Hessian ``L L'`` is the identity; None
-    when it stops short (then BFGS, whose line search backs off an infinite F). BFGS with ``hess_inv0`` takes as many steps but its dense n x n update costs more than F
-    (0.2 ms a step at 129 parameters): this is 1.6x faster per bootstrap draw. gtol 1e-7 on the scaled gradient
+    when it stops short (then BFGS, whose line search backs off an infinite F).
+
+    BFGS with ``hess_inv0`` takes as many steps, but its dense n x n update costs more than F (0.2 ms a
+    step at 129 parameters): this is 1.6x faster per bootstrap draw. gtol 1e-7 on the scaled gradient
     leaves a draw ~1e-6 from its optimum, far below any SE."""
     try:
         root = np.linalg.cholesky(hessian)

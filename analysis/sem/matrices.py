@@ -74,7 +74,9 @@ class Matrices:
         ga = implied.g
         h = ga.T @ c @ ga
         d_b = 2 * h @ implied.s @ implied.a.T + np.outer(ga.T @ g, implied.a @ implied.m)
-        parts = (d_b[self.b_cells[0], self.b_cells[1]], h[self.s_cells[0], self.s_cells[1]], (ga.T @ g)[self.m_cells[0]])
+        b_rows, b_columns, _ = self.b_cells
+        s_rows, s_columns, _ = self.s_cells
+        parts = (d_b[b_rows, b_columns], h[s_rows, s_columns], (ga.T @ g)[self.m_cells[0]])
         return np.bincount(self.cell_parameters, weights=np.concatenate(parts), minlength=npar)
 
     @cached_property
