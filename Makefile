@@ -46,6 +46,7 @@ format: $(BIN)/socialimp
 bench: $(BIN)/socialimp
 	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_fit.py
+	$(BIN)/python bench/bench_models.py
 	$(BIN)/python bench/bench_bootstrap.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_survey.py

@@ -146,9 +146,6 @@ class TestPath(CheckCore):
         assert sorted(zip(rows.lhs, rows.rhs, strict=True)) == [("y1", "x1"), ("y1", "x2"), ("y5", "x1"), ("y5", "y1")]
 
 
-@pytest.mark.xfail(strict=True, raises=analysis.ModelError,
-                   reason="known gap: from our start values the optimizer ends where the information is singular; "
-                   "lavaan reaches its optimum (x2's loading -1.14) from its own start values")  # fmt: skip
 class TestIntercepts(CheckCore):
     """x1 ~ 1 implies the mean structure; x2 and x3 share one intercept; a latent mean fixed at 0."""
 

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import DataError
 from . import estimator, samplestats
-from .inference import expected_information, observed_information
+from .inference import inverse_hessian
 from .model import Model
 
 CHUNKS_PER_WORKER = 4  # several chunks per worker even out slow draws without much pickling
@@ -52,7 +52,7 @@ def draw(model: Model, settings, x: np.ndarray, *, draws: int, seed=None, execut
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise ValueError(f"bootstrap must be a whole number of draws, at least 1, not {draws!r}")
     seeds = np.random.SeedSequence(seed).spawn(draws)
-    job = (model, settings.missing, x, _inverse_hessian(model, x))
+    job = (model, settings.missing, x, inverse_hessian(model, x))
     if executor is None and _jobs(n_jobs) == 1:
         rows = _refit(job, seeds)
     else:
@@ -68,18 +68,6 @@ def draw(model: Model, settings, x: np.ndarray, *, draws: int, seed=None, execut
     params = np.array([row[0] for row in kept]).reshape(-1, len(x))
     defined = np.array([row[1] for row in kept]).reshape(len(kept), -1)
     return Draws(params=params, defined=defined, requested=draws)
-
-
-def _inverse_hessian(model: Model, x: np.ndarray) -> np.ndarray | None:
-    """Inverse Hessian of F at the optimum (``N/2`` times the inverse information), to warm-start BFGS."""
-    if len(model.constraints):
-        return None
-    info = observed_information(model, x) if model.fiml else expected_information(model, x)
-    try:
-        inverse = np.linalg.inv(info) * model.n / 2
-    except np.linalg.LinAlgError:
-        return None
-    return (inverse + inverse.T) / 2
 
 
 def _jobs(n_jobs) -> int:
@@ -114,7 +102,7 @@ def refit(model: Model, missing: str, rows: list[np.ndarray], x: np.ndarray, hes
     try:
         samples = [make(s.values[at], s.label) for s, at in zip(model.samples, rows, strict=True)]
         resampled = model.resampled(samples)
-        solution = estimator.optimize(resampled, x, hessian, quiet=True)
+        solution = estimator.optimize(resampled, x, hessian, quiet=True, tolerance=estimator.DRAW_TOLERANCE)
     except (np.linalg.LinAlgError, ValueError, ArithmeticError, DataError):  # a resample without variance, say
         return None
     return (solution.x, resampled.defined_values(solution.x)) if solution.converged else None

@@ -48,25 +48,22 @@ def _standardized(model: Model, x: np.ndarray, frame: pd.DataFrame) -> np.ndarra
     """std.all: both sides standardized by model-implied total variances; covariances by residual variances
     (lavaan's ``cov.std``), intercepts and means by the total SD."""
     out = np.full(len(frame), np.nan)
+    lhs, op, rhs, est = (frame[c].to_numpy() for c in ("lhs", "op", "rhs", "est"))
     for number, mats in enumerate(model.matrices, start=1):
         implied = mats.implied(x)
         where = {name: k for k, name in enumerate(mats.variables)}
+        own = np.flatnonzero(frame.group.to_numpy() == number)
+        i = np.array([where[name] for name in lhs[own]], dtype=int)
+        j = np.array([where.get(name, k) for name, k in zip(rhs[own], i, strict=True)], dtype=int)  # ~1: no rhs
         sd = np.sqrt(np.clip(np.diag(implied.total_cov), 0, None))
         residual = np.diag(implied.s)
+        kind, e = op[own], est[own].astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            for k in np.flatnonzero(frame.group.to_numpy() == number):
-                row = frame.iloc[k]
-                i = where[row.lhs]
-                if row.op == "=~":
-                    out[k] = row.est * sd[i] / sd[where[row.rhs]]
-                elif row.op == "~":
-                    out[k] = row.est * sd[where[row.rhs]] / sd[i]
-                elif row.op == "~1":
-                    out[k] = row.est / sd[i]
-                elif row.lhs == row.rhs:
-                    out[k] = row.est / sd[i] ** 2
-                else:
-                    out[k] = row.est / np.sqrt(residual[i] * residual[where[row.rhs]])
+            out[own] = np.select(
+                [kind == "=~", kind == "~", kind == "~1", i == j],
+                [e * sd[i] / sd[j], e * sd[j] / sd[i], e / sd[i], e / sd[i] ** 2],
+                e / np.sqrt(residual[i] * residual[j]),
+            )
     return out
 
 

@@ -44,6 +44,28 @@ def expected_information(model: Model, x: np.ndarray) -> np.ndarray:
     return (info + info.T) / 2
 
 
+def inverse_hessian(model: Model, x: np.ndarray, observed: bool | None = None) -> np.ndarray | None:
+    """Inverse Hessian of F (``N/2`` times the inverse information) at `x`, symmetric, to warm-start the
+    optimizer; None with constraints or an information that is not positive definite. `observed`
+    defaults to FIML's need.
+
+    Examples
+    --------
+    >>> hessian = inverse_hessian(model, solution.x)  # doctest: +SKIP
+    """
+    if len(model.constraints):
+        return None
+    observed = model.fiml if observed is None else observed
+    info = observed_information(model, x) if observed else expected_information(model, x)
+    try:
+        inverse = np.linalg.inv(info) * model.n / 2
+        inverse = (inverse + inverse.T) / 2
+        np.linalg.cholesky(inverse)  # positive definite, as a quasi-Newton method needs
+    except np.linalg.LinAlgError:
+        return None
+    return inverse
+
+
 def observed_information(model: Model, x: np.ndarray) -> np.ndarray:
     """Hessian of ``-log L``: ``N/2`` times that of F, by central differences of the analytic gradient."""
     hessian = jacobian(lambda at: estimator.objective(model, at)[1], x, step=1e-5)
