@@ -1,0 +1,86 @@
+# Reference values for tests/test_polychoric.py and tests/test_ordinal.py (issue 16: ordinal items), from lavaan 0.6.14
+# and psych. Run from the project root:  Rscript tests/data/ordinal.R
+#
+# Data:
+#   hs_ordinal.csv              hs1939.csv's x1..x9 cut into 3 or 4 categories (1, 2, ...) at the stated points below
+#                               (category = 1 + the number of points below the score); x9c: x9 uncut (continuous);
+#                               school unchanged
+# Polychorics (two-step, as lavCor(..., ordered =)):
+#   ordinal_cor.csv             lavCor(x1..x9, ordered = x1..x9): the polychoric matrix
+#   ordinal_th.csv              its thresholds (name "x1|t1", value)
+#   ordinal_gamma.csv           NACOV of the ordinal_cfa fit below (lavCor keeps none): N times the asymptotic covariance of
+#                               (thresholds, polychorics), polychorics in lavaan's order (x2-x1, x3-x1, ..., x9-x8)
+#   ordinal_mixed_cor.csv       lavCor(x1..x8 ordinal, x9c continuous): polychorics and polyserials
+#   ordinal_mixed_th.csv        its thresholds (the mean of x9c among them, as lavaan)
+#   ordinal_psych_rho.csv       psych::polychoric(x1..x9)$rho
+#   ordinal_psych_tau.csv       psych::polychoric(x1..x9)$tau, long (item, threshold, value)
+# Fits (files as sem_core.R's: <name>_fit.json, <name>_estimates.csv), all with ordered = x1..x9:
+#   ordinal_cfa                 cfa(hs.lavaan, estimator = "WLSMV")
+#   ordinal_cfa_dwls            cfa(hs.lavaan, estimator = "DWLS")
+#   ordinal_cfa_ulsmv           cfa(hs.lavaan, estimator = "ULSMV")
+#   ordinal_cfa_std_lv          cfa(hs.lavaan, estimator = "WLSMV", std.lv = TRUE)
+#   ordinal_sem                 sem(), WLSMV: hs.lavaan + textual ~ a*visual, speed ~ b*textual, ab := a*b
+suppressMessages({library(lavaan); library(psych); library(jsonlite)})
+out <- "tests/data"
+
+cuts <- list(x1 = c(4.2, 5.0, 5.7), x2 = c(5.4, 6.6), x3 = c(1.5, 2.2, 3.0), x4 = c(2.5, 3.4), x5 = c(3.6, 4.6, 5.3),
+             x6 = c(1.5, 2.5), x7 = c(3.6, 4.6), x8 = c(5.0, 5.6, 6.1), x9 = c(4.9, 5.8))
+items <- names(cuts)
+hs <- read.csv(file.path(out, "hs1939.csv"))
+d <- data.frame(school = hs$school)
+for (v in items) d[[v]] <- 1L + vapply(hs[[v]], function(x) sum(x > cuts[[v]]), 1L)
+d$x9c <- hs$x9
+# no empty cell in any pair's table (lavaan would add 0.5 to it, psych would not: the references would disagree)
+for (a in items) for (b in items) if (a < b) stopifnot(all(table(d[[a]], d[[b]]) > 0))
+write.csv(d, file.path(out, "hs_ordinal.csv"), row.names = FALSE)
+
+write_ref <- function(x, file) {
+  write_json(x, file.path(out, file), digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
+}
+write_matrix <- function(m, file) write.csv(as.data.frame(m), file.path(out, file))
+write_th <- function(th, file) write.csv(data.frame(name = names(th), value = unname(th)), file.path(out, file),
+                                         row.names = FALSE)
+
+write_matrix(lavCor(d[items], ordered = items), "ordinal_cor.csv")
+write_th(lavCor(d[items], ordered = items, output = "th"), "ordinal_th.csv")
+mixed <- c(items[1:8], "x9c")
+write_matrix(lavCor(d[mixed], ordered = items[1:8]), "ordinal_mixed_cor.csv")
+write_th(lavCor(d[mixed], ordered = items[1:8], output = "th"), "ordinal_mixed_th.csv")
+pc <- psych::polychoric(d[items])
+write_matrix(pc$rho, "ordinal_psych_rho.csv")
+tau <- pc$tau
+tau_long <- do.call(rbind, lapply(rownames(tau), function(v) {
+  data.frame(item = v, threshold = seq_len(ncol(tau)), value = unname(tau[v, ]))
+}))
+write.csv(tau_long[is.finite(tau_long$value), ], file.path(out, "ordinal_psych_tau.csv"), row.names = FALSE)
+
+measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr",
+              "baseline.chisq", "baseline.df", "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
+              "chisq.shift.parameter", "baseline.chisq.scaled", "baseline.df.scaled",
+              "baseline.chisq.scaling.factor", "baseline.chisq.shift.parameter", "cfi.scaled", "tli.scaled",
+              "rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "cfi.robust", "tli.robust",
+              "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "srmr_bentler", "wrmr")
+save_ordinal <- function(fit, name) {
+  fm <- as.list(fitMeasures(fit, intersect(measures, names(fitMeasures(fit)))))
+  fm$n <- lavInspect(fit, "ntotal")
+  fm$ngroups <- lavInspect(fit, "ngroups")
+  fm$converged <- lavInspect(fit, "converged")
+  options <- lavInspect(fit, "options")
+  fm[c("estimator", "test", "se", "parameterization")] <- list(options$estimator, options$test, options$se,
+                                                              options$parameterization)
+  write_ref(fm, paste0(name, "_fit.json"))
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  keep <- c("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all")
+  write.csv(pe[, intersect(keep, names(pe))], file.path(out, paste0(name, "_estimates.csv")), row.names = FALSE)
+  cat(sprintf("%-22s npar %2d  df %2d  chisq %9.4f  scaled %9.4f\n", name, fm$npar, fm$df, fm$chisq,
+              fm$chisq.scaled))
+}
+hs_model <- paste(readLines(file.path(out, "hs.lavaan")), collapse = "\n")
+wlsmv <- cfa(hs_model, d, ordered = items, estimator = "WLSMV")
+save_ordinal(wlsmv, "ordinal_cfa")
+write.csv(wlsmv@SampleStats@NACOV[[1]], file.path(out, "ordinal_gamma.csv"), row.names = FALSE)
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "DWLS"), "ordinal_cfa_dwls")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "ULSMV"), "ordinal_cfa_ulsmv")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", std.lv = TRUE), "ordinal_cfa_std_lv")
+structural <- paste(hs_model, "textual ~ a*visual", "speed ~ b*textual", "ab := a*b", sep = "\n")
+save_ordinal(sem(structural, d, ordered = items, estimator = "WLSMV"), "ordinal_sem")
