@@ -14,7 +14,7 @@ import instrument as instrument_pkg
 
 from . import sem, syntax
 from .data import numeric, reverse_code
-from .errors import ConvergenceWarning, DataError, ImproperSolutionWarning
+from .errors import ConvergenceWarning, DataError, ImproperSolutionWarning, ModelError
 from .load import load
 from .results import FitResult
 from .sem import bootstrap as resampling
@@ -38,6 +38,7 @@ def fit(
     fixed_x: bool = True,
     meanstructure: bool | None = None,
     information: str | None = None,
+    ordered: bool | list[str] | tuple[str, ...] = False,
     bootstrap: int = 0,
     seed: int | None = None,
     executor: Executor | None = None,
@@ -53,10 +54,13 @@ def fit(
     model : str, optional
         lavaan model syntax (see `analysis.syntax` and the README's table). None: the instrument's
         Social IMP model (measurement, structural paths, indirect effects).
-    estimator : {"ML", "MLR", "MLM"}
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "DWLS", "ULSMV"}
         "ML": normal-theory standard errors and test. "MLR": Huber-White standard errors and the
         Yuan-Bentler (Mplus) scaled test with robust CFI, TLI and RMSEA. "MLM": Satorra-Bentler
         (robust.sem standard errors, scaled test), complete data only. As lavaan's ``estimator =``.
+        With `ordered`: "WLSMV" (DWLS on thresholds and polychorics, robust standard errors, the
+        mean-and-variance adjusted test), "ULSMV" (the same, unweighted) or "DWLS" (standard errors
+        and test not robust).
     missing : {"listwise", "fiml", "ml"}
         "listwise": rows incomplete on the model's variables are dropped. "fiml" (lavaan's "ml"):
         every row contributes the answers it has; rows missing every model variable, and (fixed.x)
@@ -72,6 +76,11 @@ def fit(
         lavaan's options of the same names (``meanstructure=None``: lavaan's rule).
     information : {"expected", "observed", "first.order"}, optional
         The information matrix behind the standard errors; None: lavaan's default.
+    ordered : bool or list of str
+        Ordinal items (lavaan's ``ordered =``); True: every observed variable of the model. They must
+        be all of the model's observed variables (single group, listwise, delta parameterization);
+        ``estimates`` then has lavaan's rows for them: thresholds (``x1 | t1``), scales (``~*~``),
+        intercepts fixed at 0 and residual variances derived from the loadings.
     bootstrap : int
         Nonparametric bootstrap draws (0: none), resampled within groups; ``se`` is the SD of the
         draws and the CI percentile intervals, for free and ``:=`` parameters (lavaan's
@@ -98,14 +107,14 @@ def fit(
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
     missing = "fiml" if missing == "ml" else missing
-    settings = sem.Settings(estimator, missing, information, std_lv, orthogonal, fixed_x, meanstructure,
-                            _tuple(group_equal), _tuple(group_partial))  # fmt: skip
-    if (settings.group_equal or settings.group_partial) and group is None:
-        raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
     ins = instrument or instrument_pkg.load()
     text = model if model is not None else ins.to_lavaan()
     parsed = syntax.parse(text)
     names = partable.names(parsed, fixed_x)
+    settings = sem.Settings(estimator, missing, information, std_lv, orthogonal, fixed_x, meanstructure,
+                            _tuple(group_equal), _tuple(group_partial), _ordered(ordered, names, parsed))  # fmt: skip
+    if (settings.group_equal or settings.group_partial) and group is None:
+        raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
     raw = load(data, instrument=ins)
     sample, labels, dropped = _sample(raw, parsed, names, group, missing)
     recoded = [item for item in ins.reverse_keyed if item in names.observed]
@@ -158,6 +167,21 @@ def fit(
 
 def _tuple(value) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _ordered(ordered, names: partable.Names, parsed: pd.DataFrame) -> tuple[str, ...]:
+    """The ordinal items: every observed variable for True, else the named ones, each a variable of the model."""
+    if ordered is True:
+        return tuple(names.observed)
+    if ordered is False or ordered is None:
+        return ()
+    items = _tuple(ordered)
+    for item in items:
+        if item not in names.observed:
+            close = difflib.get_close_matches(str(item), names.observed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ModelError(f"ordered: '{item}' is not an observed variable of the model{hint}")
+    return items
 
 
 def _sample(raw: pd.DataFrame, parsed: pd.DataFrame, names: partable.Names, group: str | None, missing: str):

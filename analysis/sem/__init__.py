@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from . import estimates, estimator, inference, partable, samplestats, teststat
+from . import estimates, estimator, inference, partable, samplestats, teststat, wls
 from .fitmeasures import fit_measures
 from .model import Model, assemble
 
-ESTIMATORS = ("ML", "MLR", "MLM")
+ESTIMATORS = ("ML", "MLR", "MLM", *wls.ESTIMATORS)
 INFORMATION = ("expected", "observed", "first.order")
 GROUP_EQUAL = partable.GROUP_EQUAL
 
@@ -44,15 +44,22 @@ class Settings:
     meanstructure: bool | None = None  # None: lavaan's rule (~1 lines, FIML or groups)
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
+    ordered: tuple[str, ...] = ()  # ordinal items (lavaan's ordered =): thresholds and polychorics, fitted by DWLS
+    parameterization: str = "delta"
 
     def __post_init__(self):
         if self.estimator not in ESTIMATORS:
             raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}, not {self.estimator!r}")
+        _check_ordinal(self)
         if self.information is not None and self.information not in INFORMATION:
             raise ValueError(f"information must be one of {', '.join(INFORMATION)}, not {self.information!r}")
         if self.estimator == "MLM" and self.missing == "fiml":
             raise ValueError("estimator='MLM' (Satorra-Bentler) needs complete data, as lavaan: use 'MLR' with "
                              "missing='fiml'")  # fmt: skip
+
+    @property
+    def ordinal(self) -> bool:
+        return bool(self.ordered)
 
     @property
     def information_type(self) -> str:
@@ -95,26 +102,67 @@ class Fit:
         return pd.DataFrame(self.model.samples[group].cov, index=names, columns=names)
 
 
+def _check_ordinal(settings: Settings) -> None:
+    """The options an ordinal fit (and only an ordinal fit) takes; what is not yet handled is refused by name."""
+    weighted = settings.estimator in wls.ESTIMATORS
+    if weighted and not settings.ordered:
+        raise ValueError(f"estimator={settings.estimator!r} fits ordinal items: name them with ordered=")
+    if settings.ordered and not weighted:
+        raise ValueError(f"ordered= items need estimator='WLSMV' (or 'DWLS', 'ULSMV'), not {settings.estimator!r}")
+    if not settings.ordered:
+        return
+    if settings.parameterization != "delta":
+        raise ValueError(f"parameterization={settings.parameterization!r} is not supported: ordinal fits use 'delta'")
+    if settings.missing != "listwise":
+        raise ValueError(f"missing={settings.missing!r} is not supported with ordered= items: use 'listwise'")
+    if settings.information is not None:
+        raise ValueError("information= does not apply to ordinal fits (their standard errors are DWLS's)")
+    if settings.meanstructure is not None:
+        raise ValueError("meanstructure= does not apply to ordinal fits (lavaan's thresholds and fixed intercepts)")
+
+
 def meanstructure(parsed: pd.DataFrame, settings: Settings, ngroups: int) -> bool:
-    """lavaan's rule: a mean structure when asked, when the model has ``~ 1`` lines, under FIML or with groups."""
+    """lavaan's rule: a mean structure when asked, when the model has ``~ 1`` lines, under FIML, with groups or
+    with ordinal items."""
     if settings.meanstructure is not None:
         return bool(settings.meanstructure)
-    return bool((parsed.op == "~1").any() or settings.missing == "fiml" or ngroups > 1)
+    return bool((parsed.op == "~1").any() or settings.missing == "fiml" or ngroups > 1 or settings.ordered)
 
 
 def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, labels=None) -> Model:
     """The model of `parsed` on the groups' rows (model order of `partable.names`), ready to estimate."""
     means = meanstructure(parsed, settings, len(groups))
-    options = partable.Options(len(groups), means, settings.std_lv, settings.orthogonal, settings.fixed_x,
-                               tuple(settings.group_equal), tuple(settings.group_partial))  # fmt: skip
-    table = partable.build(parsed, options)
     names = partable.names(parsed, settings.fixed_x)
     labels = labels if labels is not None else [None] * len(groups)
-    make = samplestats.incomplete if settings.missing == "fiml" else samplestats.complete
-    samples = [make(values, label) for values, label in zip(groups, labels, strict=True)]
+    if settings.ordinal:
+        _check_ordinal_model(names, settings, len(groups))
+        samples = [samplestats.ordinal(values, label, unweighted=settings.estimator == "ULSMV")
+                   for values, label in zip(groups, labels, strict=True)]  # fmt: skip
+        thresholds = tuple((name, len(t)) for name, t in zip(names.observed, samples[0].ordinal.thresholds,
+                                                              strict=True))  # fmt: skip
+    else:
+        make = samplestats.incomplete if settings.missing == "fiml" else samplestats.complete
+        samples = [make(values, label) for values, label in zip(groups, labels, strict=True)]
+        thresholds = ()
+    options = partable.Options(len(groups), means, settings.std_lv, settings.orthogonal, settings.fixed_x,
+                               tuple(settings.group_equal), tuple(settings.group_partial), thresholds)  # fmt: skip
+    table = partable.build(parsed, options)
     model = assemble(table, names, samples, means)
+    if settings.ordinal:
+        wls.check(model)
     _check_identified(model)
     return model
+
+
+def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
+    if ngroups > 1:
+        raise ValueError("group= is not supported with ordered= items yet (thresholds per group)")
+    continuous = [name for name in names.observed if name not in settings.ordered]
+    if continuous:
+        raise ModelError(
+            f"'{continuous[0]}' is a continuous variable beside ordinal ones: ordered= must name every observed "
+            "variable of the model (polyserial correlations and covariates are not supported yet)"
+        )
 
 
 def fit_model(model: Model, settings: Settings, start: np.ndarray | None = None) -> Fit:
@@ -126,9 +174,13 @@ def fit_model(model: Model, settings: Settings, start: np.ndarray | None = None)
     """
     solution = estimator.optimize(model, *_start(model, start))
     x = solution.x
-    vcov, trace_h0 = _inference(model, x, settings)
-    test = teststat.test(model, x, estimator_name=settings.estimator, trace_h0=trace_h0)
-    indices = fit_measures(model, x, test)
+    if settings.ordinal:
+        vcov, test = wls.vcov(model, x, settings.estimator), wls.test(model, x, settings.estimator)
+        indices = wls.fit_measures(model, x, test, settings.estimator)
+    else:
+        vcov, trace_h0 = _inference(model, x, settings)
+        test = teststat.test(model, x, estimator_name=settings.estimator, trace_h0=trace_h0)
+        indices = fit_measures(model, x, test)
     return Fit(model, settings, solution, vcov, test, indices, estimates.table(model, x, vcov))
 
 
@@ -138,6 +190,8 @@ def _start(model: Model, start: np.ndarray | None) -> tuple[np.ndarray, np.ndarr
     x = estimator.start_values(model) if start is None else start
     if model.fiml:
         return x, None
+    if model.samples[0].ordinal is not None:
+        return x, wls.inverse_hessian(model, x)
     try:
         return x, inference.inverse_hessian(model, x)
     except np.linalg.LinAlgError:  # start values where Sigma or I - B is singular

@@ -6,6 +6,11 @@ is ``S[a, b]`` and ``a ~ 1`` is ``m[a]``. With ``A = (I - B)^-1`` and ``G`` the 
 ``A``: ``Sigma = G S G'`` and ``mu = G m``. Built from the table, not with semopy's matrices, which
 cannot hold lavaan's fixed.x covariates, mean structures shared by groups, or constraints.
 
+Ordinal items (delta parameterization): their thresholds ``tau`` are parameters of their own, and
+their residual variances are not: each is 1 minus the variance the model explains, so that the
+latent responses have unit variance and Sigma is their correlation matrix. That needs the items to
+predict nothing (no path leaves them), which `analysis.sem.wls` checks.
+
 Derivatives, for ``dF = tr(C dSigma) + g' dmu`` (C symmetric): ``dF/dB = 2 G'C G S A' + G'g (A m)'``,
 ``dF/dS = G'C G`` and ``dF/dm = G'g``; a parameter in several cells sums theirs.
 """
@@ -28,6 +33,7 @@ class Implied:
     a: np.ndarray  # (I - B)^-1, q x q
     s: np.ndarray
     m: np.ndarray
+    tau: np.ndarray  # thresholds of the ordinal items, item by item (empty without)
 
     @property
     def g(self) -> np.ndarray:
@@ -51,6 +57,9 @@ class Matrices:
     b_cells: tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, columns, parameter
     s_cells: tuple[np.ndarray, np.ndarray, np.ndarray]  # both triangles
     m_cells: tuple[np.ndarray, np.ndarray]
+    tau0: np.ndarray  # thresholds, fixed values
+    t_cells: tuple[np.ndarray, np.ndarray]  # position in tau, parameter
+    ordinal: np.ndarray  # indices of the ordinal items among the observed variables
 
     @property
     def observed(self) -> list[str]:
@@ -67,7 +76,15 @@ class Matrices:
         m[rows] = x[at]
         a = np.linalg.inv(np.identity(len(b)) - b)
         g = a[: self.p]
-        return Implied(mu=g @ m, sigma=g @ s @ g.T, a=a, s=s, m=m)
+        sigma = g @ s @ g.T
+        tau = self.tau0.copy()
+        if len(self.ordinal):
+            rows, at = self.t_cells
+            tau[rows] = x[at]
+            residual = 1 - np.diag(sigma)[self.ordinal]  # the ordinal residual variances are fixed at 0 in s0
+            s[self.ordinal, self.ordinal] = residual
+            sigma[self.ordinal, self.ordinal] += residual
+        return Implied(mu=g @ m, sigma=sigma, a=a, s=s, m=m, tau=tau)
 
     def gradient(self, implied: Implied, c: np.ndarray, g: np.ndarray, npar: int) -> np.ndarray:
         """dF/dx from ``C = dF/dSigma`` and ``g = dF/dmu`` (chain rule of the module docstring)."""
@@ -122,6 +139,10 @@ def build(rows: pd.DataFrame, observed: list[str], latent: list[str]) -> Matrice
     q = len(variables)
     b0, s0, m0 = np.zeros((q, q)), np.zeros((q, q)), np.zeros(q)
     b_cells, s_cells, m_cells = [], [], []
+    thresholds = rows[rows.op == "|"]
+    tau0 = np.where(thresholds.free > 0, 0.0, thresholds.value).astype(float)
+    t_cells = [(k, row.free - 1) for k, row in enumerate(thresholds.itertuples()) if row.free > 0]
+    ordinal = np.array([where[name] for name in dict.fromkeys(thresholds.lhs)], dtype=int)
     for row in rows.itertuples():
         free, value = row.free - 1, row.value
         if row.op == "=~":
@@ -147,7 +168,8 @@ def build(rows: pd.DataFrame, observed: list[str], latent: list[str]) -> Matrice
             cells.append((*cell, free))
         else:
             target[cell] = value
-    return Matrices(variables, len(observed), b0, s0, m0, _cells(b_cells, 3), _cells(s_cells, 3), _cells(m_cells, 2))
+    return Matrices(variables, len(observed), b0, s0, m0, _cells(b_cells, 3), _cells(s_cells, 3), _cells(m_cells, 2),
+                    tau0, _cells(t_cells, 2), ordinal)  # fmt: skip
 
 
 def _cells(cells: list[tuple], width: int) -> tuple[np.ndarray, ...]:

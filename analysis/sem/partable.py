@@ -47,6 +47,7 @@ class Options:
     fixed_x: bool = True
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
+    thresholds: tuple[tuple[str, int], ...] = ()  # ordinal items and their number of thresholds (delta parameters)
 
 
 def names(parsed: pd.DataFrame, fixed_x: bool = True) -> Names:
@@ -105,6 +106,17 @@ def _check(parsed: pd.DataFrame, known: Names, options: Options) -> None:
                 f"({', '.join(known.exogenous)}) are fixed at their sample values (fixed_x=True, as lavaan); pass "
                 "fixed_x=False to estimate them"
             )
+        ordinal = {item for item, _ in options.thresholds}
+        if row.op == "~~" and row.lhs == row.rhs and row.lhs in ordinal:
+            raise ModelError(
+                f"line {row.line}: '{row.lhs} ~~ {row.lhs}': the residual variance of the ordinal item '{row.lhs}' is "
+                "not a parameter under the delta parameterization (it is 1 minus the explained variance)"
+            )
+        if row.op == "~1" and ordinal:
+            raise ModelError(
+                f"line {row.line}: '{row.lhs} ~ 1': mean structures of models with ordinal items (free intercepts or "
+                "latent means) are not supported"
+            )
         modifiers = row.by_group
         if modifiers is not None and len(modifiers) != options.ngroups:
             raise ModelError(
@@ -153,9 +165,11 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     regressions = model[model.op == "~"]
     indicators = set(model.rhs[model.op == "=~"])
     endogenous = [v for v in known.observed if v not in known.exogenous]
-    for name in endogenous + known.latent:  # auto.var; std.lv fixes the latent ones at 1
+    ordinal = dict(options.thresholds)
+    for name in endogenous + known.latent:  # auto.var; std.lv fixes the latent ones at 1; delta derives the ordinal
         latent = name in known.latent
-        add(name, "~~", name, free=not (latent and options.std_lv), value=1.0 if latent and options.std_lv else np.nan)
+        fixed = (latent and options.std_lv) or name in ordinal
+        add(name, "~~", name, free=not fixed, value=1.0 if latent and options.std_lv else 0.0 if fixed else np.nan)
     _fix_single_indicators(model, rows, known, stated)
     latent_x = [v for v in known.latent if v not in set(regressions.lhs) and v not in indicators]
     for a, b in combinations(latent_x, 2):  # auto.cov.lv.x
@@ -169,9 +183,14 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     for k, a in enumerate(known.covariates):  # the covariates' moments: fixed.x at their sample values, else free
         for b in known.covariates[: k + 1]:
             add(b, "~~", a, free=not fixed, exo=int(fixed))
+    for name in endogenous:  # thresholds and the delta scales (``~*~``) of ordinal items, as lavaan
+        for k in range(ordinal.get(name, 0)):
+            add(name, "|", f"t{k + 1}")
+    for name in (name for name in endogenous if name in ordinal):
+        add(name, "~*~", name, free=False, value=1.0)
     if options.meanstructure:
-        for name in endogenous:  # int.ov.free
-            add(name, "~1", "")
+        for name in endogenous:  # int.ov.free; an ordinal item's intercept is fixed at 0
+            add(name, "~1", "", free=name not in ordinal, value=0.0 if name in ordinal else np.nan)
         for name in known.exogenous:
             add(name, "~1", "", free=False, exo=1)
         for name in known.latent:  # int.lv.free = FALSE; free in groups 2.. when intercepts are held equal
@@ -212,6 +231,8 @@ def _equal_class(row, latent: set[str]) -> str:
     """The ``group_equal`` class of a row (lavaan's group.equal names)."""
     if row.op == "=~":
         return "loadings"
+    if row.op == "|":
+        return "thresholds"
     if row.op == "~":
         return "regressions"
     if row.op == "~1":

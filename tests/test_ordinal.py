@@ -1,0 +1,124 @@
+"""Ordinal items fitted by DWLS, WLSMV and ULSMV (analysis.fit(ordered=)) against lavaan 0.6.14 (tests/data/ordinal.R):
+Holzinger-Swineford's items cut into 3-4 categories (tests/data/hs_ordinal.csv)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from lavaan_check import DATA, HS_MODEL, CheckLavaan, lavaan_fit
+
+import analysis
+
+STRUCTURAL = HS_MODEL + "\ntextual ~ a*visual\nspeed ~ b*textual\nab := a*b\n"
+ITEMS = [f"x{k}" for k in range(1, 10)]
+REFERENCE_NAMES = {"scaling_factor": "chisq.scaling.factor", "shift_parameter": "chisq.shift.parameter",
+                   "baseline_scaling_factor": "baseline.chisq.scaling.factor",
+                   "baseline_shift_parameter": "baseline.chisq.shift.parameter"}  # fmt: skip
+NOT_IN_FITMEASURES = ("shift_parameter", "baseline_shift_parameter")  # lavaan 0.6.14 prints them, fitMeasures has none
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return pd.read_csv(DATA / "hs_ordinal.csv")
+
+
+def fitted(estimator="WLSMV", model=HS_MODEL, **options):
+    return analysis.fit(pd.read_csv(DATA / "hs_ordinal.csv"), model, estimator=estimator, ordered=ITEMS, **options)
+
+
+class CheckOrdinal(CheckLavaan):
+    """CheckLavaan with the fit indices of a DWLS fit (`analysis.sem.wls.fit_measures`)."""
+
+    atol = 1e-6
+
+    def test_fit_index(self, index=None):
+        reference = lavaan_fit(self.name)
+        for index, ours in self.result.fit_indices.items():
+            if index in NOT_IN_FITMEASURES:
+                continue
+            theirs = reference[REFERENCE_NAMES.get(index, index.replace("_", "."))]
+            theirs = np.nan if theirs is None else theirs
+            assert ours == pytest.approx(theirs, rel=1e-5, abs=1e-8, nan_ok=True), index
+
+    def test_estimator_as_lavaan(self):
+        reference = lavaan_fit(self.name)
+        assert reference["parameterization"] == "delta"
+        assert ("chisq_scaled" in self.result.fit_indices) == (reference["test"] == "scaled.shifted")
+
+
+class TestWLSMV(CheckOrdinal):
+    name = "ordinal_cfa"
+    result = fitted()
+
+    def test_thresholds_are_the_sample_thresholds(self):
+        polychoric = analysis.polychoric(pd.read_csv(DATA / "hs_ordinal.csv"), ITEMS)
+        rows = self.result.estimates[self.result.estimates.op == "|"]
+        np.testing.assert_allclose(rows.est, polychoric.thresholds.value, atol=1e-8)
+
+    def test_latent_responses_have_unit_variance(self):
+        rows = self.result.estimates
+        residual = rows[(rows.op == "~~") & (rows.lhs == rows.rhs) & rows.lhs.isin(ITEMS)].set_index("lhs").est
+        loadings = rows[rows.op == "=~"].set_index("rhs").std_all
+        np.testing.assert_allclose(residual[ITEMS] + loadings[ITEMS] ** 2, 1.0)
+
+
+class TestDWLS(CheckOrdinal):
+    name = "ordinal_cfa_dwls"
+    result = fitted("DWLS")
+
+
+class TestULSMV(CheckOrdinal):
+    name = "ordinal_cfa_ulsmv"
+    result = fitted("ULSMV")
+
+
+class TestStdLv(CheckOrdinal):
+    name = "ordinal_cfa_std_lv"
+    result = fitted(std_lv=True)
+
+
+class TestIndirectEffect(CheckOrdinal):
+    name = "ordinal_sem"
+    result = fitted(model=STRUCTURAL)
+
+
+def test_ordered_true_takes_every_observed_variable(data):
+    ours = analysis.fit(data, HS_MODEL, estimator="WLSMV", ordered=True).fit_indices
+    assert ours["chisq"] == pytest.approx(lavaan_fit("ordinal_cfa")["chisq"], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"estimator": "WLSMV"}, "estimator='WLSMV' fits ordinal items: name them with ordered="),
+        ({"ordered": True}, "ordered= items need estimator='WLSMV'"),
+        ({"ordered": True, "estimator": "WLSMV", "missing": "fiml"}, "missing='fiml' is not supported with ordered="),
+        ({"ordered": True, "estimator": "WLSMV", "group": "school"}, "group= is not supported with ordered="),
+        ({"ordered": True, "estimator": "WLSMV", "information": "observed"}, "information= does not apply"),
+        ({"ordered": True, "estimator": "WLSMV", "meanstructure": True}, "meanstructure= does not apply"),
+        ({"ordered": ["x1", "x99"], "estimator": "WLSMV"}, "ordered: 'x99' is not an observed variable"),
+        ({"ordered": ITEMS[:8], "estimator": "WLSMV"}, "'x9' is a continuous variable beside ordinal ones"),
+    ],
+)
+def test_refusals_name_the_option(data, options, message):
+    with pytest.raises(ValueError, match=message):
+        analysis.fit(data, HS_MODEL, **options)
+
+
+def test_refuses_theta_parameterization():
+    with pytest.raises(ValueError, match="parameterization='theta' is not supported"):
+        analysis.sem.Settings("WLSMV", ordered=("x1",), parameterization="theta")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("x1 ~~ x1", "line 5: 'x1 ~~ x1': the residual variance of the ordinal item 'x1' is not a parameter"),
+        ("x1 ~ 1", "line 5: 'x1 ~ 1': mean structures of models with ordinal items"),
+        ("x4 ~ x1", "line 5: 'x4 ~ x1': an ordinal item that predicts another variable is not supported"),
+    ],
+)
+def test_refused_model_lines(data, line, message):
+    with pytest.raises(analysis.ModelError, match=message):
+        analysis.fit(data, HS_MODEL + "\n" + line, estimator="WLSMV", ordered=True)
