@@ -115,6 +115,8 @@ def fit(
                             _tuple(group_equal), _tuple(group_partial), _ordered(ordered, names, parsed))  # fmt: skip
     if (settings.group_equal or settings.group_partial) and group is None:
         raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
+    if bootstrap and settings.ordinal:
+        raise ValueError("bootstrap= is not supported with ordered= items (the draws would not recompute polychorics)")
     raw = load(data, instrument=ins)
     sample, labels, dropped = _sample(raw, parsed, names, group, missing)
     recoded = [item for item in ins.reverse_keyed if item in names.observed]

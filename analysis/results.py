@@ -11,12 +11,14 @@ import pandas as pd
 import instrument as instrument_pkg
 
 from . import cmb, hypotheses, validity
+from .errors import ModelError
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability as scale_reliability
 
-ROBUST_TEST = ("chisq_scaled", "scaling_factor", "pvalue_scaled")
+ROBUST_TEST = ("chisq_scaled", "scaling_factor", "pvalue_scaled", "shift_parameter")
+ORDINAL = ("WLSMV", "DWLS", "ULSMV")  # estimators of ordinal items (`analysis.sem.wls`)
 SECTIONS = {"=~": "Latent variables", "~": "Regressions", "~~": "Covariances and variances", "~1": "Intercepts",
-            ":=": "Defined parameters"}  # fmt: skip
+            "|": "Thresholds", "~*~": "Scales", ":=": "Defined parameters"}  # fmt: skip
 
 
 def _by_group(method):
@@ -67,6 +69,16 @@ class FitResult:
         return int(self.fit_indices["n"])
 
     @property
+    def ordinal(self) -> bool:
+        """Whether the items were fitted as ordinal (thresholds and polychorics)."""
+        return self.estimator in ORDINAL
+
+    def _continuous_only(self, what: str) -> None:
+        if self.ordinal:
+            raise ModelError(f"{what} of ordinal items ({self.estimator} fit) is not computed yet; "
+                             "analysis.polychoric gives their polychoric matrix")  # fmt: skip
+
+    @property
     def group_sizes(self) -> pd.Series | None:
         """Rows per group of a multi-group fit, in lavaan's order of the groups (None for one group)."""
         return None if self.groups is None else self.groups.groupby(self.groups, sort=False).size().rename("n")
@@ -96,6 +108,7 @@ class FitResult:
     @_by_group
     def reliability(self) -> pd.DataFrame:
         """Per construct: ``alpha, alpha_ci_lower, alpha_ci_upper, omega, cr, ave``; see `validity`."""
+        self._continuous_only("reliability")
         alphas = self._alphas.groupby("scale", sort=False)[["alpha", "alpha_ci_lower", "alpha_ci_upper"]].first()
         composite = validity.composite_reliability(
             self.loadings(), self.loadings(standardized=True), pd.Series(np.diag(self.latent_cov),
@@ -107,12 +120,14 @@ class FitResult:
     @_by_group
     def htmt(self) -> pd.DataFrame:
         """HTMT with arithmetic means (Henseler et al. 2015), as semTools ``htmt(htmt2=FALSE)``."""
+        self._continuous_only("HTMT")
         return validity.htmt(self._item_correlations, self.measurement)
 
     @cached_property
     @_by_group
     def htmt2(self) -> pd.DataFrame:
         """HTMT2 with geometric means (Roemer et al. 2021), as semTools ``htmt()`` since 0.5-6."""
+        self._continuous_only("HTMT")
         return validity.htmt(self._item_correlations, self.measurement, geometric=True)
 
     @cached_property
@@ -207,7 +222,14 @@ class FitResult:
             lines.append(f"  Reverse-coded items: {', '.join(self.reverse_coded)}")
         lines += ["", "Model test", f"  Chi-square {fi.chisq:>35.3f}", f"  Degrees of freedom {fi.df:>27.0f}",
                   f"  P-value {fi.pvalue:>38.3f}"]  # fmt: skip
-        if "chisq_scaled" in fi:
+        if "chisq_scaled" in fi and self.ordinal:
+            lines += [
+                f"  Scaled-shifted chi-square {fi.chisq_scaled:>20.3f}",
+                f"  Scaling factor {fi.scaling_factor:>31.3f}",
+                f"  Shift parameter {fi.shift_parameter:>30.3f}",
+                f"  P-value (scaled) {fi.pvalue_scaled:>29.3f}",
+            ]
+        elif "chisq_scaled" in fi:
             lines += [
                 f"  Scaled chi-square (Yuan-Bentler) {fi.chisq_scaled:>13.3f}",
                 f"  Scaling factor {fi.scaling_factor:>31.3f}",
@@ -222,7 +244,7 @@ class FitResult:
                 rows = block[block.op == op]
                 if not rows.empty:
                     lines += ["", title, _table(rows)]
-        if "alpha" in self.reliability:
+        if not self.ordinal and "alpha" in self.reliability:
             lines += ["", "Reliability", self.reliability.round(3).to_string()]
         lines += ["", *self._checks()]
         if self.warnings:
@@ -257,6 +279,8 @@ class FitResult:
                 "the paper report covers single-group fits; for a multi-group fit use summary(), the estimates "
                 "(column 'group') and analysis.invariance()"
             )
+        if self.ordinal:
+            raise ValueError(f"the paper report does not cover ordinal ({self.estimator}) fits yet; use summary()")
         import reports  # reports reads results; imported here so analysis never needs it to fit
 
         return reports.render(self, out_dir, formats=formats, title=title)
@@ -274,9 +298,9 @@ class FitResult:
                 "id": self.instrument.id, "version": self.instrument.version, "hash": self.instrument.content_hash},
             "fit_indices": {k: float(v) for k, v in self.fit_indices.items()},
             "estimates": _records(self.estimates),
-            "reliability": _records(self.reliability.reset_index()),
-            "htmt": _records(self.htmt.reset_index(names=index)),
-            "htmt2": _records(self.htmt2.reset_index(names=index)),
+            "reliability": None if self.ordinal else _records(self.reliability.reset_index()),
+            "htmt": None if self.ordinal else _records(self.htmt.reset_index(names=index)),
+            "htmt2": None if self.ordinal else _records(self.htmt2.reset_index(names=index)),
             "power": {k: float(v) for k, v in self.power.items()},
             "groups": None if self.groups is None else {str(k): int(n) for k, n in self.group_sizes.items()},
         }  # fmt: skip

@@ -122,3 +122,27 @@ def test_refuses_theta_parameterization():
 def test_refused_model_lines(data, line, message):
     with pytest.raises(analysis.ModelError, match=message):
         analysis.fit(data, HS_MODEL + "\n" + line, estimator="WLSMV", ordered=True)
+
+
+def test_refuses_bootstrap(data):
+    with pytest.raises(ValueError, match="bootstrap= is not supported with ordered="):
+        analysis.fit(data, HS_MODEL, estimator="WLSMV", ordered=True, bootstrap=10)
+
+
+def test_summary_names_the_scaled_shifted_test():
+    text = TestWLSMV.result.summary()
+    assert "Scaled-shifted chi-square" in text and "Thresholds" in text and "x1 | t1" in text
+    assert "Yuan-Bentler" not in text
+
+
+@pytest.mark.parametrize("attribute", ["reliability", "htmt", "htmt2"])
+def test_continuous_only_statistics_refused(attribute):
+    with pytest.raises(analysis.ModelError, match="of ordinal items \\(WLSMV fit\\) is not computed yet"):
+        getattr(TestWLSMV.result, attribute)
+
+
+def test_to_dict_and_report():
+    out = TestWLSMV.result.to_dict()
+    assert out["reliability"] is None and out["fit_indices"]["chisq_scaled"] > 0
+    with pytest.raises(ValueError, match="does not cover ordinal"):
+        TestWLSMV.result.report("unused")
