@@ -21,7 +21,7 @@ from .sem import bootstrap as resampling
 from .sem import partable
 
 ESTIMATORS = sem.ESTIMATORS
-MISSING = ("listwise", "fiml", "ml")  # "ml": lavaan's name for FIML
+MISSING = ("listwise", "fiml", "ml", "pairwise")  # "ml": lavaan's name for FIML
 
 
 def fit(
@@ -61,10 +61,12 @@ def fit(
         With `ordered`: "WLSMV" (DWLS on thresholds and polychorics, robust standard errors, the
         mean-and-variance adjusted test), "ULSMV" (the same, unweighted) or "DWLS" (standard errors
         and test not robust).
-    missing : {"listwise", "fiml", "ml"}
+    missing : {"listwise", "fiml", "ml", "pairwise"}
         "listwise": rows incomplete on the model's variables are dropped. "fiml" (lavaan's "ml"):
         every row contributes the answers it has; rows missing every model variable, and (fixed.x)
-        rows missing a covariate, are dropped, as lavaan. Any estimator but MLM.
+        rows missing a covariate, are dropped, as lavaan. Any estimator but MLM. "pairwise"
+        (ordinal items only): thresholds from each item's answers, each polychoric from the rows
+        answering both items, as lavaan's ``missing = "pairwise"``.
     group : str, optional
         A column splitting the rows into groups fitted jointly (lavaan's ``group =``); groups in
         order of first appearance. ``estimates`` then has a ``group`` column.

@@ -22,8 +22,11 @@ class PolychoricResult:
     dropped: int
 
 
-def polychoric(data: pd.DataFrame, items: Iterable[str]) -> PolychoricResult:
-    """Polychoric correlations of ordinal `items` by lavaan's two-step estimator, on the rows complete on them.
+def polychoric(data: pd.DataFrame, items: Iterable[str], missing: str = "listwise") -> PolychoricResult:
+    """Polychoric correlations of ordinal `items` by lavaan's two-step estimator.
+
+    `missing`: "listwise" uses the rows complete on `items`; "pairwise" each item's answers for its
+    thresholds and the rows answering both items for a correlation (lavaan's ``missing =``).
 
     Thresholds are ``qnorm`` of each item's cumulative proportions; each pair's correlation is then the
     maximum-likelihood estimate from its contingency table with the thresholds held fixed. lavaan:
@@ -44,12 +47,14 @@ def polychoric(data: pd.DataFrame, items: Iterable[str]) -> PolychoricResult:
     items = list(items)
     if len(items) < 2:
         raise ValueError("polychoric needs at least two items")
+    if missing not in ("listwise", "pairwise"):
+        raise ValueError(f"missing must be 'listwise' or 'pairwise', not {missing!r}")
     values = numeric(data, items)
-    complete = values.notna().all(axis=1)
+    complete = values.notna().all(axis=1) if missing == "listwise" else values.notna().any(axis=1)
     codes, levels = two_step.codes(values[complete].to_numpy())
     for item, found in zip(items, levels, strict=True):
         if len(found) < 2:
-            raise DataError(f"column '{item}' has {len(found)} distinct value(s) on the complete rows; an ordinal "
+            raise DataError(f"column '{item}' has {len(found)} distinct value(s) on the rows used; an ordinal "
                             "item needs at least two categories")  # fmt: skip
     try:
         fit = two_step.estimate(codes)

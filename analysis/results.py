@@ -206,6 +206,9 @@ class FitResult:
         if self.missing == "fiml":
             lines += ["  Missing data: FIML (lavaan missing = \"ml\"), H1 moments by EM",
                       f"  Rows dropped (no model variable answered) {self.dropped:>4}"]  # fmt: skip
+        elif self.missing == "pairwise":
+            lines += ["  Missing data: pairwise (each polychoric on the rows answering both items)",
+                      f"  Rows dropped (no model variable answered) {self.dropped:>4}"]  # fmt: skip
         else:
             lines.append(f"  Rows dropped (listwise) {self.dropped:>22}")
         if self.groups is not None:

@@ -88,3 +88,28 @@ def test_refuses_empty_cell_of_binary_pair():
 def test_needs_two_items(data):
     with pytest.raises(ValueError, match="at least two items"):
         analysis.polychoric(data, ["x1"])
+
+
+@pytest.fixture(scope="module")
+def holes() -> pd.DataFrame:
+    return pd.read_csv(DATA / "hs_ordinal_missing.csv")
+
+
+def test_pairwise_as_lavcor(holes):
+    res = analysis.polychoric(holes, ITEMS, missing="pairwise")
+    lavaan = pd.read_csv(DATA / "ordinal_pairwise_cor.csv", index_col=0)
+    np.testing.assert_allclose(res.cor.loc[ITEMS, ITEMS], lavaan.loc[ITEMS, ITEMS], atol=1e-6)
+    thresholds = pd.read_csv(DATA / "ordinal_pairwise_th.csv")
+    np.testing.assert_allclose(res.thresholds.value, thresholds.value, atol=1e-10)
+    assert (res.n, res.dropped) == (len(holes), 0)
+
+
+def test_pairwise_asymptotic_covariance_as_lavaan(holes):
+    codes, _ = two_step.codes(holes[ITEMS].to_numpy(dtype=float))
+    lavaan = pd.read_csv(DATA / "ordinal_pairwise_gamma.csv").to_numpy()
+    np.testing.assert_allclose(two_step.estimate(codes).gamma, lavaan, rtol=1e-6, atol=1e-7)
+
+
+def test_refuses_unknown_missing(data):
+    with pytest.raises(ValueError, match="missing must be 'listwise' or 'pairwise', not 'fiml'"):
+        analysis.polychoric(data, ITEMS, missing="fiml")

@@ -36,7 +36,7 @@ class Settings:
     """lavaan's options, each an independent axis."""
 
     estimator: str = "ML"
-    missing: str = "listwise"  # or "fiml"
+    missing: str = "listwise"  # or "fiml", or "pairwise" (ordinal items)
     information: str | None = None  # None: lavaan's default for the estimator and missing mode
     std_lv: bool = False
     orthogonal: bool = False
@@ -110,11 +110,13 @@ def _check_ordinal(settings: Settings) -> None:
     if settings.ordered and not weighted:
         raise ValueError(f"ordered= items need estimator='WLSMV' (or 'DWLS', 'ULSMV'), not {settings.estimator!r}")
     if not settings.ordered:
+        if settings.missing == "pairwise":
+            raise ValueError("missing='pairwise' is for ordered= items; continuous ones take 'listwise' or 'fiml'")
         return
     if settings.parameterization != "delta":
         raise ValueError(f"parameterization={settings.parameterization!r} is not supported: ordinal fits use 'delta'")
-    if settings.missing != "listwise":
-        raise ValueError(f"missing={settings.missing!r} is not supported with ordered= items: use 'listwise'")
+    if settings.missing == "fiml":
+        raise ValueError("missing='fiml' is not supported with ordered= items: use 'listwise' or 'pairwise'")
     if settings.information is not None:
         raise ValueError("information= does not apply to ordinal fits (their standard errors are DWLS's)")
     if settings.meanstructure is not None:

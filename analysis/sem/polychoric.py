@@ -6,6 +6,9 @@ pair's correlation by maximum likelihood on its contingency table with the thres
 of (thresholds, correlations), the sandwich ``B^-1 (S'S) B^-T`` of the casewise scores S of the
 univariate and bivariate likelihoods, with ``B`` the block-triangular matrix of their
 cross-products. Correlations come in lavaan's order: (2,1), (3,1), ..., (p,1), (3,2), ...
+
+Missing answers (code -1) are lavaan's ``missing = "pairwise"``: thresholds from each item's answers,
+each correlation from the rows answering both, and a row's scores zero where it has no answer.
 """
 
 from __future__ import annotations
@@ -50,23 +53,24 @@ class Polychoric:
 
 
 def codes(values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Each column's answers as 0-based category codes (n x p) and its categories, as R's ``ordered()`` levels:
-    the distinct values observed, in order.
+    """Each column's answers as 0-based category codes (n x p; -1 where missing) and its categories, as R's
+    ``ordered()`` levels: the distinct values observed, in order.
 
     Examples
     --------
-    >>> codes(np.array([[1.0], [3.0], [1.0]]))[0].ravel().tolist()
-    [0, 1, 0]
+    >>> codes(np.array([[1.0], [3.0], [np.nan], [1.0]]))[0].ravel().tolist()
+    [0, 1, -1, 0]
     """
-    out, levels = np.zeros(values.shape, dtype=int), []
+    out, levels = np.full(values.shape, -1, dtype=int), []
     for column in range(values.shape[1]):
-        found, out[:, column] = np.unique(values[:, column], return_inverse=True)
+        answered = ~np.isnan(values[:, column])
+        found, out[answered, column] = np.unique(values[answered, column], return_inverse=True)
         levels.append(found)
     return out, levels
 
 
 def estimate(codes: np.ndarray) -> Polychoric:
-    """Thresholds and polychoric correlations of complete integer codes 0..K-1 (n x p).
+    """Thresholds and polychoric correlations of integer codes 0..K-1 (n x p; -1: missing, pairwise).
 
     Examples
     --------
@@ -74,8 +78,9 @@ def estimate(codes: np.ndarray) -> Polychoric:
     >>> fit.cor.shape
     (2, 2)
     """
-    n, p = codes.shape
-    thresholds = [ndtri(np.cumsum(np.bincount(codes[:, j]))[:-1] / n) for j in range(p)]
+    p = codes.shape[1]
+    counts = [np.bincount(codes[codes[:, j] >= 0, j]) for j in range(p)]
+    thresholds = [ndtri(np.cumsum(c)[:-1] / c.sum()) for c in counts]
     fit = Polychoric(codes, thresholds, np.identity(p))
     i, j = fit.pairs
     tables = _Tables(fit)
@@ -99,9 +104,10 @@ class _Tables:
         for v, t in enumerate(fit.thresholds):
             bounds[v, 1 : len(t) + 1] = t
         self.bounds = bounds
-        self.cell = codes[:, self.i] * size + codes[:, self.j]  # n x pairs: each row's cell in each pair's table
+        self.both = (codes[:, self.i] >= 0) & (codes[:, self.j] >= 0)  # n x pairs: rows answering both items
+        self.cell = np.where(self.both, codes[:, self.i] * size + codes[:, self.j], 0)  # each row's cell per pair
         counts = np.zeros((len(self.i), size * size))
-        np.add.at(counts, (np.broadcast_to(np.arange(len(self.i)), self.cell.shape), self.cell), 1.0)
+        np.add.at(counts, (np.broadcast_to(np.arange(len(self.i)), self.cell.shape), self.cell), self.both * 1.0)
         self.counts = counts.reshape(-1, size, size)
         self.valid = self.counts > 0
 
@@ -157,7 +163,7 @@ def _univariate_scores(fit: Polychoric) -> np.ndarray:
     for v, t in enumerate(fit.thresholds):
         bounds = np.concatenate([[-np.inf], t, [np.inf]])
         prob = np.diff(ndtr(bounds))
-        code = fit.codes[:, v]
+        code = fit.codes[:, v]  # -1 (missing) matches no threshold: its scores are 0
         dens = np.exp(-t * t / 2) / np.sqrt(2 * np.pi)
         k = np.arange(len(t))
         out.append(((code[:, None] == k) * dens - (code[:, None] == k + 1) * dens) / prob[code][:, None])
@@ -196,7 +202,7 @@ def _gamma(fit: Polychoric) -> np.ndarray:
     tables = _Tables(fit)
     d_rho, d_i, d_j = _bivariate_scores(fit, tables)
     pairs = np.arange(len(tables.i))
-    sc_cor = d_rho.reshape(len(pairs), -1)[pairs, tables.cell]  # n x pairs
+    sc_cor = np.where(tables.both, d_rho.reshape(len(pairs), -1)[pairs, tables.cell], 0.0)  # n x pairs
     sc_th = _univariate_scores(fit)
     scores = np.hstack([sc_th, sc_cor])
     inner = scores.T @ scores

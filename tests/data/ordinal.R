@@ -5,6 +5,7 @@
 #   hs_ordinal.csv              hs1939.csv's x1..x9 cut into 3 or 4 categories (1, 2, ...) at the stated points below
 #                               (category = 1 + the number of points below the score); x9c: x9 uncut (continuous);
 #                               school unchanged
+#   hs_ordinal_missing.csv      hs_ordinal.csv with 10% of x1..x9 missing completely at random (set.seed(16))
 # Polychorics (two-step, as lavCor(..., ordered =)):
 #   ordinal_cor.csv             lavCor(x1..x9, ordered = x1..x9): the polychoric matrix
 #   ordinal_th.csv              its thresholds (name "x1|t1", value)
@@ -13,13 +14,17 @@
 #   ordinal_mixed_cor.csv       lavCor(x1..x8 ordinal, x9c continuous): polychorics and polyserials
 #   ordinal_mixed_th.csv        its thresholds (the mean of x9c among them, as lavaan)
 #   ordinal_psych_rho.csv       psych::polychoric(x1..x9)$rho
-#   ordinal_psych_tau.csv       psych::polychoric(x1..x9)$tau, long (item, threshold, value)
+#   ordinal_psych_tau.csv       psych::polychoric(x1..x9)$tau, long (item, threshold, value); psych warns that the
+#                               items have unequal numbers of categories and sets global = FALSE
+#   ordinal_pairwise_cor.csv, ordinal_pairwise_th.csv, ordinal_pairwise_gamma.csv
+#                               the same on hs_ordinal_missing.csv with missing = "pairwise" (gamma: ordinal_pairwise)
 # Fits (files as sem_core.R's: <name>_fit.json, <name>_estimates.csv), all with ordered = x1..x9:
 #   ordinal_cfa                 cfa(hs.lavaan, estimator = "WLSMV")
 #   ordinal_cfa_dwls            cfa(hs.lavaan, estimator = "DWLS")
 #   ordinal_cfa_ulsmv           cfa(hs.lavaan, estimator = "ULSMV")
 #   ordinal_cfa_std_lv          cfa(hs.lavaan, estimator = "WLSMV", std.lv = TRUE)
 #   ordinal_sem                 sem(), WLSMV: hs.lavaan + textual ~ a*visual, speed ~ b*textual, ab := a*b
+#   ordinal_pairwise            cfa(hs.lavaan, estimator = "WLSMV", missing = "pairwise") on hs_ordinal_missing.csv
 suppressMessages({library(lavaan); library(psych); library(jsonlite)})
 out <- "tests/data"
 
@@ -33,6 +38,10 @@ d$x9c <- hs$x9
 # no empty cell in any pair's table (lavaan would add 0.5 to it, psych would not: the references would disagree)
 for (a in items) for (b in items) if (a < b) stopifnot(all(table(d[[a]], d[[b]]) > 0))
 write.csv(d, file.path(out, "hs_ordinal.csv"), row.names = FALSE)
+set.seed(16)
+dm <- d
+dm[items][matrix(runif(nrow(d) * 9) < 0.10, ncol = 9)] <- NA
+write.csv(dm, file.path(out, "hs_ordinal_missing.csv"), row.names = FALSE)
 
 write_ref <- function(x, file) {
   write_json(x, file.path(out, file), digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
@@ -84,3 +93,9 @@ save_ordinal(cfa(hs_model, d, ordered = items, estimator = "ULSMV"), "ordinal_cf
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", std.lv = TRUE), "ordinal_cfa_std_lv")
 structural <- paste(hs_model, "textual ~ a*visual", "speed ~ b*textual", "ab := a*b", sep = "\n")
 save_ordinal(sem(structural, d, ordered = items, estimator = "WLSMV"), "ordinal_sem")
+
+pairwise <- cfa(hs_model, dm, ordered = items, estimator = "WLSMV", missing = "pairwise")
+save_ordinal(pairwise, "ordinal_pairwise")
+write.csv(pairwise@SampleStats@NACOV[[1]], file.path(out, "ordinal_pairwise_gamma.csv"), row.names = FALSE)
+write_matrix(lavCor(dm[items], ordered = items, missing = "pairwise"), "ordinal_pairwise_cor.csv")
+write_th(lavCor(dm[items], ordered = items, missing = "pairwise", output = "th"), "ordinal_pairwise_th.csv")
