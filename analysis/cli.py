@@ -63,6 +63,9 @@ def _register_fit(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's model)")
     command.add_argument("--estimator", choices=ESTIMATORS, default="ML", help="MLR: robust SEs and scaled test")
     command.add_argument("--missing", choices=MISSING, default="listwise", help="fiml (= ml): full-information ML")
+    command.add_argument("--ordered", nargs="*", metavar="ITEM",
+                         help="ordinal items (none named: every observed variable); with --estimator WLSMV, DWLS "
+                              "or ULSMV")  # fmt: skip
     command.add_argument("--group", help="column splitting the rows into groups fitted jointly (multi-group)")
     command.add_argument("--group-equal", nargs="+", default=[], choices=GROUP_EQUAL, metavar="CLASS",
                          help="with --group: parameter classes held equal across groups")  # fmt: skip
@@ -90,6 +93,7 @@ def run_fit(args: argparse.Namespace) -> int:
         missing=args.missing,
         group=args.group,
         group_equal=tuple(args.group_equal),
+        ordered=False if args.ordered is None else (args.ordered or True),
         bootstrap=args.bootstrap,
         seed=args.seed,
         n_jobs=args.n_jobs,
@@ -116,7 +120,7 @@ def write_result(result: FitResult, out: Path) -> list[str]:
     """Write a fit's tables as CSV and its summary as text into `out`; return the file names."""
     out.mkdir(parents=True, exist_ok=True)
     tables = {"estimates": result.estimates, "fit_indices": result.fit_indices.rename("value")}
-    if result.instrument is not None:
+    if result.instrument is not None and not result.ordinal:  # reliability and hypotheses of continuous items only
         tables |= {"reliability": result.reliability, "item_stats": result.item_stats, "htmt": result.htmt2,
                    "hypotheses": result.hypotheses}  # fmt: skip
     for name, table in tables.items():

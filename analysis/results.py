@@ -75,7 +75,7 @@ class FitResult:
 
     def _continuous_only(self, what: str) -> None:
         if self.ordinal:
-            raise ModelError(f"{what} of ordinal items ({self.estimator} fit) is not computed yet; "
+            raise ModelError(f"{what}: not available for ordinal items ({self.estimator} fit) yet; "
                              "analysis.polychoric gives their polychoric matrix")  # fmt: skip
 
     @property
@@ -141,6 +141,7 @@ class FitResult:
         """One row per hypothesis of the instrument (fits of the default model only): evidence and decision."""
         if self.instrument is None:
             return pd.DataFrame(columns=hypotheses.COLUMNS)
+        self._continuous_only("the hypothesis tests (some refit the items as continuous)")
         return hypotheses.evaluate(self, self.raw)
 
     @cached_property

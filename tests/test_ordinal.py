@@ -149,7 +149,7 @@ def test_summary_names_the_scaled_shifted_test():
 
 @pytest.mark.parametrize("attribute", ["reliability", "htmt", "htmt2"])
 def test_continuous_only_statistics_refused(attribute):
-    with pytest.raises(analysis.ModelError, match="of ordinal items \\(WLSMV fit\\) is not computed yet"):
+    with pytest.raises(analysis.ModelError, match="not available for ordinal items \\(WLSMV fit\\) yet"):
         getattr(TestWLSMV.result, attribute)
 
 
