@@ -13,6 +13,7 @@ import instrument as instrument_pkg
 from . import cmb, hypotheses, validity
 from .errors import ModelError
 from .power import rmsea_power, rmsea_sample_size
+from .reliability import categorical_omega, ordinal_alpha
 from .reliability import reliability as scale_reliability
 
 ROBUST_TEST = ("chisq_scaled", "scaling_factor", "pvalue_scaled", "shift_parameter")
@@ -75,8 +76,7 @@ class FitResult:
 
     def _continuous_only(self, what: str) -> None:
         if self.ordinal:
-            raise ModelError(f"{what}: not available for ordinal items ({self.estimator} fit) yet; "
-                             "analysis.polychoric gives their polychoric matrix")  # fmt: skip
+            raise ModelError(f"{what}: not available for ordinal items ({self.estimator} fit) yet")
 
     @property
     def group_sizes(self) -> pd.Series | None:
@@ -107,8 +107,13 @@ class FitResult:
     @cached_property
     @_by_group
     def reliability(self) -> pd.DataFrame:
-        """Per construct: ``alpha, alpha_ci_lower, alpha_ci_upper, omega, cr, ave``; see `validity`."""
-        self._continuous_only("reliability")
+        """Per construct: ``alpha, alpha_ci_lower, alpha_ci_upper, omega, cr, ave``; see `validity`.
+
+        Ordinal fits: ``alpha`` is ordinal alpha and ``omega`` the categorical omega (`analysis.reliability`),
+        both from the polychoric matrix, with ``cr`` and ``ave``; ``attrs["basis"]`` says so.
+        """
+        if self.ordinal:
+            return self._ordinal_reliability()
         alphas = self._alphas.groupby("scale", sort=False)[["alpha", "alpha_ci_lower", "alpha_ci_upper"]].first()
         composite = validity.composite_reliability(
             self.loadings(), self.loadings(standardized=True), pd.Series(np.diag(self.latent_cov),
@@ -116,18 +121,30 @@ class FitResult:
         )  # fmt: skip
         return alphas.join(composite).rename_axis("construct")
 
+    def _ordinal_reliability(self) -> pd.DataFrame:
+        """semTools' compRelSEM (categorical omega; ordinal alpha with tau.eq, ord.scale = FALSE) and AVE."""
+        psi = pd.Series(np.diag(self.latent_cov), index=self.latent_cov.index)
+        composite = validity.composite_reliability(self.loadings(), self.loadings(standardized=True), psi,
+                                                   self.sample_cov)  # fmt: skip
+        rows = self.estimates[self.estimates.op == "|"]
+        thresholds = {item: group.est.to_numpy() for item, group in rows.groupby("lhs", sort=False)}
+        table = pd.concat([ordinal_alpha(self.sample_cov, self.measurement),
+                           categorical_omega(self.loadings(), psi, self.sample_cov, thresholds),
+                           composite[["cr", "ave"]]], axis=1).rename_axis("construct")  # fmt: skip
+        table.attrs["basis"] = "ordinal alpha and categorical omega (Green & Yang 2009) from the polychoric matrix"
+        return table
+
     @cached_property
     @_by_group
     def htmt(self) -> pd.DataFrame:
-        """HTMT with arithmetic means (Henseler et al. 2015), as semTools ``htmt(htmt2=FALSE)``."""
-        self._continuous_only("HTMT")
+        """HTMT with arithmetic means (Henseler et al. 2015), as semTools ``htmt(htmt2=FALSE)`` (ordinal fits: on
+        the polychoric matrix, as ``htmt(..., ordered =)``)."""
         return validity.htmt(self._item_correlations, self.measurement)
 
     @cached_property
     @_by_group
     def htmt2(self) -> pd.DataFrame:
         """HTMT2 with geometric means (Roemer et al. 2021), as semTools ``htmt()`` since 0.5-6."""
-        self._continuous_only("HTMT")
         return validity.htmt(self._item_correlations, self.measurement, geometric=True)
 
     @cached_property
@@ -186,7 +203,8 @@ class FitResult:
 
     @cached_property
     def _item_correlations(self) -> pd.DataFrame:
-        if self.missing == "fiml":  # the EM correlations, as semTools' htmt(missing = "ml")
+        # the EM correlations, as semTools' htmt(missing = "ml"); the polychorics, as htmt(ordered =)
+        if self.missing == "fiml" or self.ordinal:
             sd = np.sqrt(np.diag(self.sample_cov))
             return self.sample_cov / np.outer(sd, sd)
         values = self.data.to_numpy(dtype=float)
@@ -248,8 +266,9 @@ class FitResult:
                 rows = block[block.op == op]
                 if not rows.empty:
                     lines += ["", title, _table(rows)]
-        if not self.ordinal and "alpha" in self.reliability:
-            lines += ["", "Reliability", self.reliability.round(3).to_string()]
+        if "alpha" in self.reliability:
+            basis = f" ({self.reliability.attrs['basis']})" if self.ordinal else ""
+            lines += ["", f"Reliability{basis}", self.reliability.round(3).to_string()]
         lines += ["", *self._checks()]
         if self.warnings:
             lines += ["", "Warnings", *(f"  ! {w}" for w in self.warnings)]
@@ -302,9 +321,9 @@ class FitResult:
                 "id": self.instrument.id, "version": self.instrument.version, "hash": self.instrument.content_hash},
             "fit_indices": {k: float(v) for k, v in self.fit_indices.items()},
             "estimates": _records(self.estimates),
-            "reliability": None if self.ordinal else _records(self.reliability.reset_index()),
-            "htmt": None if self.ordinal else _records(self.htmt.reset_index(names=index)),
-            "htmt2": None if self.ordinal else _records(self.htmt2.reset_index(names=index)),
+            "reliability": _records(self.reliability.reset_index()),
+            "htmt": _records(self.htmt.reset_index(names=index)),
+            "htmt2": _records(self.htmt2.reset_index(names=index)),
             "power": {k: float(v) for k, v in self.power.items()},
             "groups": None if self.groups is None else {str(k): int(n) for k, n in self.group_sizes.items()},
         }  # fmt: skip

@@ -144,17 +144,34 @@ def test_refuses_bootstrap(data):
 def test_summary_names_the_scaled_shifted_test():
     text = TestWLSMV.result.summary()
     assert "Scaled-shifted chi-square" in text and "Thresholds" in text and "x1 | t1" in text
+    assert "Reliability (ordinal alpha and categorical omega" in text
     assert "Yuan-Bentler" not in text
 
 
-@pytest.mark.parametrize("attribute", ["reliability", "htmt", "htmt2"])
-def test_continuous_only_statistics_refused(attribute):
-    with pytest.raises(analysis.ModelError, match="not available for ordinal items \\(WLSMV fit\\) yet"):
-        getattr(TestWLSMV.result, attribute)
+@pytest.mark.parametrize("column", ["alpha", "omega", "ave"])
+def test_reliability_as_semtools(column):
+    """Ordinal alpha, categorical omega (compRelSEM) and AVE of the WLSMV fit."""
+    semtools = pd.read_csv(DATA / "ordinal_reliability.csv", index_col="construct")
+    ours = TestWLSMV.result.reliability
+    np.testing.assert_allclose(ours.loc[semtools.index, column], semtools[column], rtol=1e-5)
+    assert "polychoric" in ours.attrs["basis"]
+
+
+@pytest.mark.parametrize("kind", ["htmt", "htmt2"])
+def test_htmt_from_polychorics_as_semtools(kind):
+    semtools = pd.read_csv(DATA / f"ordinal_{kind}.csv", index_col=0)
+    ours = getattr(TestWLSMV.result, kind)
+    np.testing.assert_allclose(ours.loc[semtools.index, semtools.columns], semtools, rtol=1e-5)
+
+
+def test_hypotheses_refused():
+    result = analysis.fit(analysis.simulate(300, seed=1), estimator="WLSMV", ordered=True)
+    with pytest.raises(analysis.ModelError, match="continuous\\): not available for ordinal items \\(WLSMV fit\\)"):
+        _ = result.hypotheses
 
 
 def test_to_dict_and_report():
     out = TestWLSMV.result.to_dict()
-    assert out["reliability"] is None and out["fit_indices"]["chisq_scaled"] > 0
+    assert len(out["reliability"]) == 3 and out["fit_indices"]["chisq_scaled"] > 0
     with pytest.raises(ValueError, match="does not cover ordinal"):
         TestWLSMV.result.report("unused")

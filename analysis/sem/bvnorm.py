@@ -23,7 +23,7 @@ NEAR_ONE = 0.925  # from here on Genz's second expansion (in 1 - r^2) replaces t
 
 
 def cdf(h, k, r) -> np.ndarray:
-    """``P(X < h, Y < k)`` for standard normals with correlation `r`; infinite bounds allowed.
+    """``P(X < h, Y < k)`` for standard normals with correlation `r`; infinite bounds and ``|r| = 1`` allowed.
 
     Examples
     --------
@@ -36,7 +36,8 @@ def cdf(h, k, r) -> np.ndarray:
     with np.errstate(all="ignore"):
         inner = _upper(-hf, -kf, r)
     margin = np.where(np.isposinf(h), ndtr(k), np.where(np.isposinf(k), ndtr(h), 0.0))  # a -inf bound gives 0
-    return np.where(finite, inner, margin)
+    degenerate = np.where(r > 0, ndtr(np.minimum(h, k)), np.maximum(ndtr(h) + ndtr(k) - 1, 0.0))  # Y = X or -X
+    return np.where(finite, np.where(np.abs(r) >= 1, degenerate, inner), margin)
 
 
 def density(h, k, r) -> np.ndarray:

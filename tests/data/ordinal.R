@@ -1,5 +1,5 @@
-# Reference values for tests/test_polychoric.py and tests/test_ordinal.py (issue 16: ordinal items), from lavaan 0.6.14
-# and psych. Run from the project root:  Rscript tests/data/ordinal.R
+# Reference values for tests/test_polychoric.py and tests/test_ordinal.py (issue 16: ordinal items), from lavaan 0.6.14,
+# semTools 0.5-6 and psych. Run from the project root:  Rscript tests/data/ordinal.R
 #
 # Data:
 #   hs_ordinal.csv              hs1939.csv's x1..x9 cut into 3 or 4 categories (1, 2, ...) at the stated points below
@@ -25,7 +25,11 @@
 #   ordinal_cfa_std_lv          cfa(hs.lavaan, estimator = "WLSMV", std.lv = TRUE)
 #   ordinal_sem                 sem(), WLSMV: hs.lavaan + textual ~ a*visual, speed ~ b*textual, ab := a*b
 #   ordinal_pairwise            cfa(hs.lavaan, estimator = "WLSMV", missing = "pairwise") on hs_ordinal_missing.csv
-suppressMessages({library(lavaan); library(psych); library(jsonlite)})
+# Reliability and validity of the ordinal_cfa fit (semTools):
+#   ordinal_reliability.csv     per factor: alpha = compRelSEM(tau.eq = TRUE, ord.scale = FALSE) (ordinal alpha),
+#                               omega = compRelSEM() (categorical omega, Green & Yang 2009), ave = AVE()
+#   ordinal_htmt.csv, ordinal_htmt2.csv  htmt(hs.lavaan, ordered = x1..x9, htmt2 = FALSE / TRUE)
+suppressMessages({library(lavaan); library(semTools); library(psych); library(jsonlite)})
 out <- "tests/data"
 
 cuts <- list(x1 = c(4.2, 5.0, 5.7), x2 = c(5.4, 6.6), x3 = c(1.5, 2.2, 3.0), x4 = c(2.5, 3.4), x5 = c(3.6, 4.6, 5.3),
@@ -88,6 +92,11 @@ hs_model <- paste(readLines(file.path(out, "hs.lavaan")), collapse = "\n")
 wlsmv <- cfa(hs_model, d, ordered = items, estimator = "WLSMV")
 save_ordinal(wlsmv, "ordinal_cfa")
 write.csv(wlsmv@SampleStats@NACOV[[1]], file.path(out, "ordinal_gamma.csv"), row.names = FALSE)
+write.csv(data.frame(construct = c("visual", "textual", "speed"),
+                     alpha = compRelSEM(wlsmv, tau.eq = TRUE, ord.scale = FALSE), omega = compRelSEM(wlsmv),
+                     ave = AVE(wlsmv)), file.path(out, "ordinal_reliability.csv"), row.names = FALSE)
+write_matrix(as.matrix(htmt(hs_model, d, ordered = items, htmt2 = FALSE)), "ordinal_htmt.csv")
+write_matrix(as.matrix(htmt(hs_model, d, ordered = items)), "ordinal_htmt2.csv")
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "DWLS"), "ordinal_cfa_dwls")
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "ULSMV"), "ordinal_cfa_ulsmv")
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", std.lv = TRUE), "ordinal_cfa_std_lv")
