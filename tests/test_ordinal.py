@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from lavaan_check import DATA, HS_MODEL, CheckLavaan, lavaan_fit
+from lavaan_check import DATA, HS_MODEL, CheckLavaan, CheckLavaanGroups, lavaan_fit
 
 import analysis
 
 STRUCTURAL = HS_MODEL + "\ntextual ~ a*visual\nspeed ~ b*textual\nab := a*b\n"
 ITEMS = [f"x{k}" for k in range(1, 10)]
+GROUPED = {"ordered": True, "estimator": "WLSMV", "group": "school"}
 REFERENCE_NAMES = {"scaling_factor": "chisq.scaling.factor", "shift_parameter": "chisq.shift.parameter",
                    "baseline_scaling_factor": "baseline.chisq.scaling.factor",
                    "baseline_shift_parameter": "baseline.chisq.shift.parameter"}  # fmt: skip
@@ -27,8 +28,8 @@ def fitted(estimator="WLSMV", model=HS_MODEL, **options):
     return analysis.fit(pd.read_csv(DATA / "hs_ordinal.csv"), model, estimator=estimator, ordered=ITEMS, **options)
 
 
-class CheckOrdinal(CheckLavaan):
-    """CheckLavaan with the fit indices of a DWLS fit (`analysis.sem.wls.fit_measures`)."""
+class OrdinalFitIndices:
+    """The fit indices of a DWLS fit (`analysis.sem.wls.fit_measures`) against lavaan's, in place of CheckLavaan's."""
 
     atol = 1e-6
 
@@ -47,6 +48,17 @@ class CheckOrdinal(CheckLavaan):
         reference = lavaan_fit(self.name)
         assert reference["parameterization"] == "delta"
         assert ("chisq_scaled" in self.result.fit_indices) == (reference["test"] == "scaled.shifted")
+
+
+class CheckOrdinal(OrdinalFitIndices, CheckLavaan):
+    """CheckLavaan with the fit indices of a DWLS fit."""
+
+
+class CheckOrdinalGroups(OrdinalFitIndices, CheckLavaanGroups):
+    """CheckLavaanGroups with the fit indices of a DWLS fit; p-values to 1e-5 (the SEs of free scales and means come
+    from a numerical Jacobian, lavaan's from an analytic one: 1e-5 apart)."""
+
+    atol = 1e-5
 
 
 class TestWLSMV(CheckOrdinal):
@@ -94,6 +106,30 @@ class TestPairwise(CheckOrdinal):
         assert "Missing data: pairwise" in self.result.summary()
 
 
+class TestGroupsConfigural(CheckOrdinalGroups):
+    name = "ordinal_mg_configural"
+    result = fitted(group="school")
+
+
+class TestGroupsEqualThresholds(CheckOrdinalGroups):
+    """lavaan 0.6.14 frees the scales (``~*~``) and latent means of the second group when thresholds are equal."""
+
+    name = "ordinal_mg_thresholds"
+    result = fitted(group="school", group_equal="thresholds")
+
+
+class TestGroupsEqualThresholdsLoadings(CheckOrdinalGroups):
+    name = "ordinal_mg_loadings"
+    result = fitted(group="school", group_equal=("thresholds", "loadings"))
+
+
+def test_refuses_a_category_empty_in_one_group(data):
+    # x1's top category only in Pasteur: Grant-White then has one threshold fewer
+    frame = data.assign(x1=np.where((data.school == "Grant-White") & (data.x1 == 4), 3, data.x1))
+    with pytest.raises(analysis.DataError, match="item 'x1' has 3 categories in group 'Grant-White' but 4 in group"):
+        analysis.fit(frame, HS_MODEL, estimator="WLSMV", ordered=True, group="school")
+
+
 def test_ordered_true_takes_every_observed_variable(data):
     ours = analysis.fit(data, HS_MODEL, estimator="WLSMV", ordered=True).fit_indices
     assert ours["chisq"] == pytest.approx(lavaan_fit("ordinal_cfa")["chisq"], rel=1e-6)
@@ -106,10 +142,11 @@ def test_ordered_true_takes_every_observed_variable(data):
         ({"ordered": True}, "ordered= items need estimator='WLSMV'"),
         ({"ordered": True, "estimator": "WLSMV", "missing": "fiml"}, "missing='fiml' is not supported with ordered="),
         ({"missing": "pairwise"}, "missing='pairwise' is for ordered= items"),
-        ({"ordered": True, "estimator": "WLSMV", "group": "school"}, "group= is not supported with ordered="),
         ({"ordered": True, "estimator": "WLSMV", "information": "observed"}, "information= does not apply"),
         ({"ordered": True, "estimator": "WLSMV", "meanstructure": True}, "meanstructure= does not apply"),
         ({"ordered": ["x1", "x99"], "estimator": "WLSMV"}, "ordered: 'x99' is not an observed variable"),
+        ({**GROUPED, "group_equal": "intercepts"}, "group_equal: 'intercepts' is not supported with ordered= items"),
+        ({**GROUPED, "group_equal": "loadings", "group_partial": "visual =~ x2"}, "group_partial= is not supported"),
         ({"ordered": ITEMS[:8], "estimator": "WLSMV"}, "'x9' is a continuous variable beside ordinal ones"),
     ],
 )
@@ -175,3 +212,9 @@ def test_to_dict_and_report():
     assert len(out["reliability"]) == 3 and out["fit_indices"]["chisq_scaled"] > 0
     with pytest.raises(ValueError, match="does not cover ordinal"):
         TestWLSMV.result.report("unused")
+
+
+def test_equal_thresholds_need_ordinal_items():
+    frame = pd.read_csv(DATA / "hs1939.csv")
+    with pytest.raises(ValueError, match="group_equal: 'thresholds' applies to ordinal items"):
+        analysis.fit(frame, HS_MODEL, group="school", group_equal="thresholds")

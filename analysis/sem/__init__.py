@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
+from ..errors import DataError, ModelError
 from . import estimates, estimator, inference, partable, samplestats, teststat, wls
 from .fitmeasures import fit_measures
 from .model import Model, assemble
@@ -29,6 +29,7 @@ from .model import Model, assemble
 ESTIMATORS = ("ML", "MLR", "MLM", *wls.ESTIMATORS)
 INFORMATION = ("expected", "observed", "first.order")
 GROUP_EQUAL = partable.GROUP_EQUAL
+ORDINAL_GROUP_EQUAL = ("thresholds", "loadings")  # the classes pinned to lavaan for ordinal items
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,12 @@ def _check_ordinal(settings: Settings) -> None:
         raise ValueError("information= does not apply to ordinal fits (their standard errors are DWLS's)")
     if settings.meanstructure is not None:
         raise ValueError("meanstructure= does not apply to ordinal fits (lavaan's thresholds and fixed intercepts)")
+    unpinned = [name for name in settings.group_equal if name not in ORDINAL_GROUP_EQUAL]
+    if unpinned:
+        raise ValueError(f"group_equal: {unpinned[0]!r} is not supported with ordered= items (only "
+                         f"{', '.join(map(repr, ORDINAL_GROUP_EQUAL))} are)")  # fmt: skip
+    if settings.group_partial:
+        raise ValueError("group_partial= is not supported with ordered= items")
 
 
 def meanstructure(parsed: pd.DataFrame, settings: Settings, ngroups: int) -> bool:
@@ -140,8 +147,7 @@ def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, 
         _check_ordinal_model(names, settings, len(groups))
         samples = [samplestats.ordinal(values, label, unweighted=settings.estimator == "ULSMV")
                    for values, label in zip(groups, labels, strict=True)]  # fmt: skip
-        thresholds = tuple((name, len(t)) for name, t in zip(names.observed, samples[0].ordinal.thresholds,
-                                                              strict=True))  # fmt: skip
+        thresholds = _thresholds(names, samples, labels)
     else:
         make = samplestats.incomplete if settings.missing == "fiml" else samplestats.complete
         samples = [make(values, label) for values, label in zip(groups, labels, strict=True)]
@@ -156,9 +162,20 @@ def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, 
     return model
 
 
+def _thresholds(names: partable.Names, samples: list, labels: list) -> tuple[tuple[str, int], ...]:
+    """(item, number of thresholds), the same in every group: a category no one in a group chose is refused."""
+    counts = [tuple(len(t) for t in sample.ordinal.thresholds) for sample in samples]
+    for label, own in zip(labels[1:], counts[1:], strict=True):
+        if own != counts[0]:
+            k = next(k for k, (a, b) in enumerate(zip(counts[0], own, strict=True)) if a != b)
+            raise DataError(
+                f"item '{names.observed[k]}' has {own[k] + 1} categories in group {label!r} but {counts[0][k] + 1} "
+                f"in group {labels[0]!r}: an empty category is not supported"
+            )
+    return tuple(zip(names.observed, counts[0], strict=True))
+
+
 def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
-    if ngroups > 1:
-        raise ValueError("group= is not supported with ordered= items yet (thresholds per group)")
     continuous = [name for name in names.observed if name not in settings.ordered]
     if continuous:
         raise ModelError(
@@ -174,7 +191,7 @@ def fit_model(model: Model, settings: Settings, start: np.ndarray | None = None)
     --------
     >>> result = fit_model(prepare(parsed, [values], Settings()), Settings())  # doctest: +SKIP
     """
-    solution = estimator.optimize(model, *_start(model, start))
+    solution = _optimize(model, start)
     x = solution.x
     if settings.ordinal:
         vcov, test = wls.vcov(model, x, settings.estimator), wls.test(model, x, settings.estimator)
@@ -184,6 +201,17 @@ def fit_model(model: Model, settings: Settings, start: np.ndarray | None = None)
         test = teststat.test(model, x, estimator_name=settings.estimator, trace_h0=trace_h0)
         indices = fit_measures(model, x, test)
     return Fit(model, settings, solution, vcov, test, indices, estimates.table(model, x, vcov))
+
+
+def _optimize(model: Model, start: np.ndarray | None) -> estimator.Solution:
+    """The optimum: for ordinal items Gauss-Newton first (`wls.gauss_newton`), quasi-Newton if it fails."""
+    x, hessian = _start(model, start)
+    if model.samples[0].ordinal is not None and not len(model.constraints):
+        found, converged, steps = wls.gauss_newton(model, x)
+        if converged:
+            gradient = float(np.abs(estimator.objective(model, found)[1]).max())
+            return estimator.Solution(found, True, steps, gradient, "Gauss-Newton steps below 1e-10")
+    return estimator.optimize(model, x, hessian)
 
 
 def _start(model: Model, start: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:

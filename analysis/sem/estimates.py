@@ -72,8 +72,8 @@ def _standardized(model: Model, x: np.ndarray, frame: pd.DataFrame) -> np.ndarra
         kind, e = op[own], est[own].astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[own] = np.select(
-                [kind == "=~", kind == "~", (kind == "~1") | (kind == "|"), i == j],
-                [e * sd[i] / sd[j], e * sd[j] / sd[i], e / sd[i], e / sd[i] ** 2],
+                [kind == "=~", kind == "~", (kind == "~1") | (kind == "|"), kind == "~*~", i == j],
+                [e * sd[i] / sd[j], e * sd[j] / sd[i], e / sd[i], e * sd[i], e / sd[i] ** 2],
                 e / np.sqrt(residual[i] * residual[j]),
             )
     return out

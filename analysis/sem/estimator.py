@@ -110,6 +110,8 @@ def _guesses(model: Model, rows, sample) -> list[float]:
             out.append(sample.mean[where[row.lhs]])
         elif row.op == "|":  # the sample's threshold
             out.append(sample.ordinal.thresholds[where[row.lhs]][int(row.rhs[1:]) - 1])
+        elif row.op == "~*~":
+            out.append(1.0)
         else:
             out.append(0.0)
     return out

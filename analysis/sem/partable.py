@@ -21,7 +21,7 @@ from .. import syntax
 from ..errors import ModelError
 
 GROUP_EQUAL = ("loadings", "intercepts", "means", "regressions", "residuals", "residual.covariances",
-               "lv.variances", "lv.covariances")  # fmt: skip
+               "lv.variances", "lv.covariances", "thresholds")  # fmt: skip
 COLUMNS = ["lhs", "op", "rhs", "group", "label", "free", "value", "start", "user", "exo", "line"]
 PARTIAL = re.compile(r"^\s*([A-Za-z_.][\w.]*)\s*(=~|~~|~)\s*([\w.]*)\s*$")
 
@@ -47,7 +47,7 @@ class Options:
     fixed_x: bool = True
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
-    thresholds: tuple[tuple[str, int], ...] = ()  # ordinal items and their number of thresholds (delta parameters)
+    thresholds: tuple[tuple[str, int], ...] = ()  # ordinal items and their number of thresholds
 
 
 def names(parsed: pd.DataFrame, fixed_x: bool = True) -> Names:
@@ -128,6 +128,8 @@ def _check(parsed: pd.DataFrame, known: Names, options: Options) -> None:
             close = difflib.get_close_matches(str(name), GROUP_EQUAL, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ValueError(f"group_equal: {name!r} is not one of {', '.join(GROUP_EQUAL)}{hint}")
+    if "thresholds" in options.group_equal and not options.thresholds:
+        raise ValueError("group_equal: 'thresholds' applies to ordinal items: name them with ordered=")
     if (options.group_equal or options.group_partial) and options.ngroups < 2:
         raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
 
@@ -186,15 +188,18 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     for name in endogenous:  # thresholds and the delta scales (``~*~``) of ordinal items, as lavaan
         for k in range(ordinal.get(name, 0)):
             add(name, "|", f"t{k + 1}")
+    # lavaan 0.6.14: with thresholds held equal, the scales and the latent means of groups 2.. are free
+    free_scales = group > 1 and "thresholds" in options.group_equal
     for name in (name for name in endogenous if name in ordinal):
-        add(name, "~*~", name, free=False, value=1.0)
+        add(name, "~*~", name, free=free_scales, value=np.nan if free_scales else 1.0)
     if options.meanstructure:
         for name in endogenous:  # int.ov.free; an ordinal item's intercept is fixed at 0
             add(name, "~1", "", free=name not in ordinal, value=0.0 if name in ordinal else np.nan)
         for name in known.exogenous:
             add(name, "~1", "", free=False, exo=1)
-        for name in known.latent:  # int.lv.free = FALSE; free in groups 2.. when intercepts are held equal
-            free = group > 1 and "intercepts" in options.group_equal and "means" not in options.group_equal
+        for name in known.latent:  # int.lv.free = FALSE; free in groups 2.. when intercepts (thresholds) are equal
+            anchored = "intercepts" in options.group_equal or (bool(ordinal) and "thresholds" in options.group_equal)
+            free = group > 1 and anchored and "means" not in options.group_equal
             add(name, "~1", "", free=free, value=np.nan if free else 0.0)
     return rows
 

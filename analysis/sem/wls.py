@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import block_diag
 from scipy.stats import chi2
 
 from ..errors import ModelError
 from . import inference
 from .fitmeasures import cfi, rmsea, rmsea_interval, tli
 from .model import Model
+from .numdiff import jacobian as numeric_jacobian
 from .teststat import Test, moments
 
 ESTIMATORS = ("WLSMV", "DWLS", "ULSMV")
@@ -46,18 +48,36 @@ def check(model: Model) -> None:
 
 
 def implied_vector(mats, implied) -> np.ndarray:
-    """The model's thresholds and the lower triangle of its correlations, in the order of ``Polychoric.vector``."""
+    """The model's standardized thresholds and the lower triangle of its correlations (``Polychoric.vector``)."""
     j, i = np.triu_indices(mats.p, 1)
-    return np.concatenate([implied.tau, implied.sigma[i, j]])
+    scale = np.ones(mats.p)
+    scale[mats.ordinal] = implied.delta
+    return np.concatenate([implied.tau, implied.sigma[i, j] * scale[i] * scale[j]])
+
+
+def _share(model: Model, sample) -> float:
+    """A group's weight in F: ``(N_g - 1) / (N - G)``, lavaan's for estimators other than ML."""
+    return (sample.n - 1) / (model.n - len(model.samples))
+
+
+def _value(model: Model, x: np.ndarray) -> float:
+    total = 0.0
+    for mats, sample in zip(model.matrices, model.samples, strict=True):
+        residual = sample.ordinal.vector - implied_vector(mats, mats.implied(x))
+        total += _share(model, sample) * float(residual @ (sample.weight * residual))
+    return total
 
 
 def discrepancy(model: Model, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """F and dF/dx: the correlations' part through ``C = dF/dSigma`` (`Matrices.gradient`), the thresholds' directly;
-    raises LinAlgError where I - B is singular."""
+    """F and dF/dx: the correlations' part through ``C = dF/dSigma`` (`Matrices.gradient`), the thresholds' directly
+    (central differences where free scales or means enter, in later groups); raises LinAlgError where I - B is
+    singular."""
+    if any(mats.scaled for mats in model.matrices):
+        return _value(model, x), numeric_jacobian(lambda at: np.array([_value(model, at)]), x)[0]
     value, gradient = 0.0, np.zeros(len(x))
     for mats, sample in zip(model.matrices, model.samples, strict=True):
         implied, weight = mats.implied(x), sample.weight
-        share = sample.n / model.n
+        share = _share(model, sample)
         residual = sample.ordinal.vector - implied_vector(mats, implied)
         value += share * float(residual @ (weight * residual))
         nth = len(implied.tau)
@@ -74,6 +94,9 @@ def jacobian(model: Model, x: np.ndarray) -> list[np.ndarray]:
     """Each group's ``D = dsigma/dx`` (statistics x parameters)."""
     out = []
     for mats in model.matrices:
+        if mats.scaled:
+            out.append(numeric_jacobian(lambda at, mats=mats: implied_vector(mats, mats.implied(at)), x))
+            continue
         implied = mats.implied(x)
         _, d_sigma = mats.jacobian(implied, len(x))
         j, i = np.triu_indices(mats.p, 1)
@@ -88,6 +111,45 @@ def information(model: Model, x: np.ndarray) -> np.ndarray:
     """``(N - G) sum_g (N_g/N) D' W D``: lavaan's expected information for DWLS times its denominator."""
     scale = (model.n - len(model.samples)) / model.n
     return sum(scale * s.n * (d.T * s.weight) @ d for s, d in zip(model.samples, jacobian(model, x), strict=True))
+
+
+def gauss_newton(model: Model, x: np.ndarray, tolerance: float = 1e-9) -> tuple[np.ndarray, bool, int]:
+    """Minimise F by Gauss-Newton steps ``(D'VD)^-1 D'V r`` with step halving, V the groups' weights in F:
+    least squares converge in a few steps, where quasi-Newton crawls on a numerical gradient. Converged
+    when the full step is below `tolerance` (or below 1e-6 where F no longer falls by more than its
+    rounding); returns (x, converged, steps), not converged where I - B turns singular.
+
+    Examples
+    --------
+    >>> x, converged, steps = gauss_newton(model, estimator.start_values(model))  # doctest: +SKIP
+    """
+    for step in range(1, 201):
+        try:
+            d = np.vstack(jacobian(model, x))
+            residual = np.concatenate([s.ordinal.vector - implied_vector(m, m.implied(x))
+                                       for m, s in zip(model.matrices, model.samples, strict=True)])  # fmt: skip
+            v = np.concatenate([_share(model, s) * s.weight for s in model.samples])
+            move = np.linalg.solve((d.T * v) @ d, (d.T * v) @ residual)
+            before = _value(model, x)
+        except np.linalg.LinAlgError:
+            return x, False, step
+        largest = float(np.max(np.abs(move)))
+        if largest < tolerance:
+            return x + move, True, step
+        length = 1.0
+        while length > 1e-4 and not _lower(model, x + length * move, before):
+            length /= 2
+        if length <= 1e-4:
+            return x, largest < 1e-6, step
+        x = x + length * move
+    return x, False, step
+
+
+def _lower(model: Model, x: np.ndarray, value: float) -> bool:
+    try:
+        return _value(model, x) <= value
+    except np.linalg.LinAlgError:
+        return False
 
 
 def inverse_hessian(model: Model, x: np.ndarray) -> np.ndarray | None:
@@ -117,7 +179,7 @@ def vcov(model: Model, x: np.ndarray, estimator: str) -> np.ndarray:
 
 def test(model: Model, x: np.ndarray, estimator: str) -> Test:
     """The DWLS test against the saturated model and the independence baseline (thresholds free, correlations 0),
-    each scaled and shifted for WLSMV and ULSMV (lavaan's ``lav_test_satorra_bentler``, single group)."""
+    each scaled and shifted for WLSMV and ULSMV (lavaan's ``lav_test_satorra_bentler``)."""
     rank = model.equality_rank(x)
     df = moments(model) - model.npar + rank
     baseline, baseline_df = 0.0, 0
@@ -145,20 +207,24 @@ def _chisq(model: Model, x: np.ndarray) -> float:
 
 
 def _u_gamma(model: Model, x: np.ndarray) -> np.ndarray:
-    """``U Gamma`` with ``U = W - W D A^-1 D' W`` (single group)."""
-    (sample,), (d,) = model.samples, jacobian(model, x)
-    weight = sample.weight
-    inverse = inference.constrained_inverse(model, x, (d.T * weight) @ d)
-    wd = d * weight[:, None]
-    u = np.diag(weight) - wd @ inverse @ wd.T
-    return u @ sample.ordinal.gamma
+    """``U Gamma`` over the stacked groups, lavaan's ``V = bdiag(f_g W_g)``, ``Gamma = bdiag(Gamma_g / f_g)``,
+    ``U = V - V D E^-1 D' V`` with ``E = sum_g f_g D_g' W_g D_g``."""
+    shares = [sample.n / model.n for sample in model.samples]
+    v = np.concatenate([f * sample.weight for f, sample in zip(shares, model.samples, strict=True)])
+    d = np.vstack(jacobian(model, x))
+    inverse = inference.constrained_inverse(model, x, (d.T * v) @ d)
+    vd = d * v[:, None]
+    u = np.diag(v) - vd @ inverse @ vd.T
+    return u @ block_diag(*(sample.ordinal.gamma / f for f, sample in zip(shares, model.samples, strict=True)))
 
 
 def _baseline_u_gamma(model: Model) -> np.ndarray:
-    """``U Gamma`` of the independence model, whose free thresholds absorb the thresholds' block of W."""
-    (sample,) = model.samples
-    nth = sum(len(t) for t in sample.ordinal.thresholds)
-    return sample.weight[nth:, None] * sample.ordinal.gamma[nth:, nth:]
+    """``U Gamma`` of the independence model, whose free thresholds absorb the thresholds' blocks of W."""
+    blocks = []
+    for sample in model.samples:
+        nth = sum(len(t) for t in sample.ordinal.thresholds)
+        blocks.append(sample.weight[nth:, None] * sample.ordinal.gamma[nth:, nth:])
+    return block_diag(*blocks)
 
 
 def _scaled_shifted(ug: np.ndarray, df: int) -> tuple[float, float]:
@@ -173,17 +239,19 @@ def fit_measures(model: Model, x: np.ndarray, test: Test, estimator: str) -> pd.
     """lavaan's ``fitMeasures`` of a DWLS fit: `INDICES` and, for WLSMV and ULSMV, `SCALED_INDICES`.
 
     ULSMV's unscaled chisq has no p-value (NaN, as lavaan: it is not chi-square distributed).
-    lavaan's RMSEA and its interval here divide by N - 1 (its categorical rule), its SRMR is Bentler's
+    lavaan's RMSEA and its interval here divide by N - G (its rule for estimators other than ML), its SRMR is Bentler's
     on the correlation residuals (``srmr_bentler_nomean``). The robust CFI, TLI and RMSEA (Savalei
     2021) and the scaled RMSEA interval are not computed: they are left out.
     """
-    n, df = model.n, test.df
-    lower, upper = rmsea_interval(test.chisq, df, n - 1)
+    n, df, groups = model.n, test.df, len(model.samples)
+    lower, upper = rmsea_interval(test.chisq, df, n - groups)
+    root = np.sqrt(groups)  # lavaan: RMSEA and its interval times sqrt(G)
     values = {
         "n": n, "chisq": test.chisq, "df": df, "pvalue": np.nan if estimator == "ULSMV" else _pvalue(test.chisq, df),
         "cfi": cfi(test.chisq, df, test.baseline_chisq, test.baseline_df),
         "tli": tli(test.chisq, df, test.baseline_chisq, test.baseline_df),
-        "rmsea": rmsea(test.chisq, df, n - 1), "rmsea_ci_lower": lower, "rmsea_ci_upper": upper,
+        "rmsea": rmsea(test.chisq, df, n - groups) * root, "rmsea_ci_lower": lower * root,
+        "rmsea_ci_upper": upper * root,
         "srmr": srmr(model, x), "npar": test.npar, "ngroups": len(model.samples),
         "baseline_chisq": test.baseline_chisq, "baseline_df": test.baseline_df,
     }  # fmt: skip
@@ -196,7 +264,7 @@ def fit_measures(model: Model, x: np.ndarray, test: Test, estimator: str) -> pd.
             "scaling_factor": test.scaling, "shift_parameter": test.shift, "baseline_chisq_scaled": scaled_null,
             "baseline_df_scaled": null_df, "baseline_scaling_factor": test.baseline_scaling,
             "baseline_shift_parameter": test.baseline_shift, "cfi_scaled": cfi(scaled, df, scaled_null, null_df),
-            "tli_scaled": tli(scaled, df, scaled_null, null_df), "rmsea_scaled": rmsea(scaled, df, n - 1),
+            "tli_scaled": tli(scaled, df, scaled_null, null_df), "rmsea_scaled": rmsea(scaled, df, n - groups) * root,
         })  # fmt: skip
     return pd.Series(values, dtype=float)
 
@@ -209,7 +277,7 @@ def srmr(model: Model, x: np.ndarray) -> float:
     """Root mean square of the correlation residuals over the p(p+1)/2 unique cells (lavaan's categorical "srmr")."""
     total = 0.0
     for mats, sample in zip(model.matrices, model.samples, strict=True):
-        residual = sample.cov - mats.implied(x).sigma
-        unique = residual[np.tril_indices(mats.p)]
-        total += sample.n / model.n * float(np.sqrt(np.mean(unique**2)))
+        nth = len(mats.t_item)
+        residual = sample.ordinal.vector[nth:] - implied_vector(mats, mats.implied(x))[nth:]
+        total += sample.n / model.n * float(np.sqrt(np.sum(residual**2) / (mats.p * (mats.p + 1) / 2)))
     return total

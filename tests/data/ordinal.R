@@ -25,6 +25,10 @@
 #   ordinal_cfa_std_lv          cfa(hs.lavaan, estimator = "WLSMV", std.lv = TRUE)
 #   ordinal_sem                 sem(), WLSMV: hs.lavaan + textual ~ a*visual, speed ~ b*textual, ab := a*b
 #   ordinal_pairwise            cfa(hs.lavaan, estimator = "WLSMV", missing = "pairwise") on hs_ordinal_missing.csv
+#   ordinal_mg_configural       cfa(hs.lavaan, estimator = "WLSMV", group = "school")
+#   ordinal_mg_thresholds       the same with group.equal = "thresholds" (lavaan 0.6.14 then frees the scales ~*~ and
+#                               the latent means in the second group)
+#   ordinal_mg_loadings         group.equal = c("thresholds", "loadings")
 # Reliability and validity of the ordinal_cfa fit (semTools):
 #   ordinal_reliability.csv     per factor: alpha = compRelSEM(tau.eq = TRUE, ord.scale = FALSE) (ordinal alpha),
 #                               omega = compRelSEM() (categorical omega, Green & Yang 2009), ave = AVE()
@@ -77,6 +81,7 @@ save_ordinal <- function(fit, name) {
   fm <- as.list(fitMeasures(fit, intersect(measures, names(fitMeasures(fit)))))
   fm$n <- lavInspect(fit, "ntotal")
   fm$ngroups <- lavInspect(fit, "ngroups")
+  if (fm$ngroups > 1) fm$group_n <- as.list(setNames(lavInspect(fit, "nobs"), lavInspect(fit, "group.label")))
   fm$converged <- lavInspect(fit, "converged")
   options <- lavInspect(fit, "options")
   fm[c("estimator", "test", "se", "parameterization")] <- list(options$estimator, options$test, options$se,
@@ -108,3 +113,9 @@ save_ordinal(pairwise, "ordinal_pairwise")
 write.csv(pairwise@SampleStats@NACOV[[1]], file.path(out, "ordinal_pairwise_gamma.csv"), row.names = FALSE)
 write_matrix(lavCor(dm[items], ordered = items, missing = "pairwise"), "ordinal_pairwise_cor.csv")
 write_th(lavCor(dm[items], ordered = items, missing = "pairwise", output = "th"), "ordinal_pairwise_th.csv")
+
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school"), "ordinal_mg_configural")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school", group.equal = "thresholds"),
+             "ordinal_mg_thresholds")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school",
+                 group.equal = c("thresholds", "loadings")), "ordinal_mg_loadings")
