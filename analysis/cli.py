@@ -11,7 +11,7 @@ import instrument as instrument_pkg
 from instrument import codebook
 
 from .fit import ESTIMATORS, MISSING, fit
-from .invariance import STEPS, invariance
+from .invariance import ORDINAL_STEPS, STEPS, invariance
 from .load import load
 from .results import FitResult
 from .sem import GROUP_EQUAL
@@ -78,7 +78,18 @@ def _register_fit(commands: argparse._SubParsersAction) -> None:
     add_data_arguments(steps)
     steps.add_argument("--group", required=True, help="the grouping column")
     steps.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's CFA)")
-    steps.add_argument("--steps", nargs="+", choices=list(STEPS), default=["configural", "metric", "scalar"])
+    steps.add_argument(
+        "--steps",
+        nargs="+",
+        choices=list(dict.fromkeys([*STEPS, *ORDINAL_STEPS])),
+        help="default: configural metric scalar (with --ordered: configural thresholds metric)",
+    )
+    steps.add_argument(
+        "--ordered",
+        nargs="*",
+        metavar="ITEM",
+        help="ordinal items (none named: every observed variable): Wu & Estabrook's steps by WLSMV",
+    )
     steps.add_argument("--out", type=Path, help="CSV file for the table")
     steps.set_defaults(run=run_invariance)
 
@@ -93,7 +104,7 @@ def run_fit(args: argparse.Namespace) -> int:
         missing=args.missing,
         group=args.group,
         group_equal=tuple(args.group_equal),
-        ordered=False if args.ordered is None else (args.ordered or True),
+        ordered=_ordered(args),
         bootstrap=args.bootstrap,
         seed=args.seed,
         n_jobs=args.n_jobs,
@@ -105,10 +116,17 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ordered(args: argparse.Namespace) -> bool | list[str]:
+    """``--ordered`` as `analysis.fit` takes it: absent False, bare True, else the items named."""
+    return False if args.ordered is None else (args.ordered or True)
+
+
 def run_invariance(args: argparse.Namespace) -> int:
     data, ins = read_data(args)
     model = args.model.read_text(encoding="utf-8") if args.model else None
-    table = invariance(data, model, args.group, steps=tuple(args.steps), instrument=ins)
+    table = invariance(
+        data, model, args.group, steps=tuple(args.steps) if args.steps else None, ordered=_ordered(args), instrument=ins
+    )
     print(table.round(3).to_string())
     if args.out:
         table.to_csv(args.out)

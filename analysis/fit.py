@@ -39,6 +39,7 @@ def fit(
     meanstructure: bool | None = None,
     information: str | None = None,
     ordered: bool | list[str] | tuple[str, ...] = False,
+    identification: str = "lavaan",
     bootstrap: int = 0,
     seed: int | None = None,
     executor: Executor | None = None,
@@ -83,6 +84,11 @@ def fit(
         be all of the model's observed variables (single group, listwise, delta parameterization);
         ``estimates`` then has lavaan's rows for them: thresholds (``x1 | t1``), scales (``~*~``),
         intercepts fixed at 0 and residual variances derived from the loadings.
+    identification : {"lavaan", "Wu.Estabrook.2016"}
+        How ordinal items are identified across groups: lavaan's defaults, or Wu & Estabrook's (2016)
+        as semTools' ``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")`` builds it
+        (needs `std_lv`): with thresholds equal, the items' intercepts and scales are free in groups
+        2.. and the latent means stay 0; with loadings equal too, the latent variances are free there.
     bootstrap : int
         Nonparametric bootstrap draws (0: none), resampled within groups; ``se`` is the SD of the
         draws and the CI percentile intervals, for free and ``:=`` parameters (lavaan's
@@ -114,7 +120,8 @@ def fit(
     parsed = syntax.parse(text)
     names = partable.names(parsed, fixed_x)
     settings = sem.Settings(estimator, missing, information, std_lv, orthogonal, fixed_x, meanstructure,
-                            _tuple(group_equal), _tuple(group_partial), _ordered(ordered, names, parsed))  # fmt: skip
+                            _tuple(group_equal), _tuple(group_partial), _ordered(ordered, names, parsed),
+                            identification=identification)  # fmt: skip
     if (settings.group_equal or settings.group_partial) and group is None:
         raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
     if bootstrap and settings.ordinal:
@@ -168,6 +175,7 @@ def fit(
         bootstrap=0 if boot is None else len(boot.params),
         bootstrap_failed=0 if boot is None else boot.failed,
         groups=None if single else labels,
+        core=result,
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 import instrument as instrument_pkg
 
-from . import cmb, hypotheses, validity
+from . import cmb, hypotheses, sem, validity
 from .errors import ModelError
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import categorical_omega, ordinal_alpha
@@ -64,6 +64,7 @@ class FitResult:
     # Multi-group fits (`analysis.fit(group=)`): each row's group, aligned with `data`; `sample_cov` and
     # `latent_cov` are then stacked by group (outer index the group label), `estimates` has a `group` column.
     groups: pd.Series | None = field(default=None, repr=False)
+    core: sem.Fit | None = field(default=None, repr=False)  # the SEM core's fit: its model and optimum
 
     @property
     def n(self) -> int:

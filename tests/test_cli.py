@@ -114,6 +114,14 @@ def test_invariance_command(tmp_path, capsys):
     assert list(pd.read_csv(out, index_col=0).index) == ["configural", "metric", "scalar"]
 
 
+def test_invariance_command_with_ordered_items(capsys):
+    data = str(Path(__file__).parent / "data" / "hs_ordinal.csv")
+    assert main(["invariance", data, "--model", HS_MODEL, "--group", "school", "--ordered"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in printed[1:]] == ["configural", "thresholds", "metric"]
+    assert "2.892" in printed[2]  # lavTestLRT's scaled-shifted difference: 2.8917
+
+
 def test_fit_command_reads_a_survey_database_and_chooses_respondents(tmp_path, capsys, ins, survey_db):
     url = survey_db(300, seed=1, real=1)
     model = tmp_path / "inf.lavaan"

@@ -148,6 +148,8 @@ def test_ordered_true_takes_every_observed_variable(data):
         ({**GROUPED, "group_equal": "intercepts"}, "group_equal: 'intercepts' is not supported with ordered= items"),
         ({**GROUPED, "group_equal": "loadings", "group_partial": "visual =~ x2"}, "group_partial= is not supported"),
         ({"ordered": ITEMS[:8], "estimator": "WLSMV"}, "'x9' is a continuous variable beside ordinal ones"),
+        ({**GROUPED, "identification": "Wu"}, "identification must be one of lavaan, Wu.Estabrook.2016, not 'Wu'"),
+        ({**GROUPED, "identification": "Wu.Estabrook.2016"}, "is for ordered= items with std_lv=True"),
     ],
 )
 def test_refusals_name_the_option(data, options, message):
@@ -218,3 +220,30 @@ def test_equal_thresholds_need_ordinal_items():
     frame = pd.read_csv(DATA / "hs1939.csv")
     with pytest.raises(ValueError, match="group_equal: 'thresholds' applies to ordinal items"):
         analysis.fit(frame, HS_MODEL, group="school", group_equal="thresholds")
+
+
+class TestWuEstabrookConfigural(CheckOrdinalGroups):
+    """semTools' measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016"), configural."""
+
+    name = "ordinal_we_configural"
+    result = fitted(group="school", std_lv=True, identification="Wu.Estabrook.2016")
+
+
+class TestWuEstabrookThresholds(CheckOrdinalGroups):
+    """measEq.syntax(..., group.equal = "thresholds"): x9's thresholds are symmetric in both groups, so its
+    intercept in the second group is 0; lavaan stops at -1.7e-6 (z -1.3e-5), hence z to 2e-5."""
+
+    name = "ordinal_we_thresholds"
+    atol = 2e-5
+    result = fitted(group="school", group_equal="thresholds", std_lv=True, identification="Wu.Estabrook.2016")
+
+
+class TestWuEstabrookMetric(CheckOrdinalGroups):
+    name = "ordinal_we_metric"
+    result = fitted(group="school", group_equal=("thresholds", "loadings"), std_lv=True,
+                    identification="Wu.Estabrook.2016")  # fmt: skip
+
+
+class TestGroupsEqualLoadings(CheckOrdinalGroups):
+    name = "ordinal_mg_loadings_only"
+    result = fitted(group="school", group_equal="loadings")

@@ -30,6 +30,10 @@ ESTIMATORS = ("ML", "MLR", "MLM", *wls.ESTIMATORS)
 INFORMATION = ("expected", "observed", "first.order")
 GROUP_EQUAL = partable.GROUP_EQUAL
 ORDINAL_GROUP_EQUAL = ("thresholds", "loadings")  # the classes pinned to lavaan for ordinal items
+# lavaan's own defaults, or semTools' measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016"): with thresholds
+# equal, the items' intercepts and scales are free in groups 2.. (not the latent means); with loadings equal, the
+# latent variances are
+IDENTIFICATION = ("lavaan", "Wu.Estabrook.2016")
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class Settings:
     group_partial: tuple[str, ...] = ()
     ordered: tuple[str, ...] = ()  # ordinal items (lavaan's ordered =): thresholds and polychorics, fitted by DWLS
     parameterization: str = "delta"
+    identification: str = "lavaan"  # or "Wu.Estabrook.2016" (ordinal items across groups, `IDENTIFICATION`)
 
     def __post_init__(self):
         if self.estimator not in ESTIMATORS:
@@ -110,6 +115,11 @@ def _check_ordinal(settings: Settings) -> None:
         raise ValueError(f"estimator={settings.estimator!r} fits ordinal items: name them with ordered=")
     if settings.ordered and not weighted:
         raise ValueError(f"ordered= items need estimator='WLSMV' (or 'DWLS', 'ULSMV'), not {settings.estimator!r}")
+    if settings.identification not in IDENTIFICATION:
+        raise ValueError(f"identification must be one of {', '.join(IDENTIFICATION)}, not {settings.identification!r}")
+    if settings.identification != "lavaan" and not (settings.ordered and settings.std_lv):
+        raise ValueError(f"identification={settings.identification!r} is for ordered= items with std_lv=True "
+                         "(semTools' ID.fac = 'std.lv')")  # fmt: skip
     if not settings.ordered:
         if settings.missing == "pairwise":
             raise ValueError("missing='pairwise' is for ordered= items; continuous ones take 'listwise' or 'fiml'")
@@ -147,13 +157,14 @@ def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, 
         _check_ordinal_model(names, settings, len(groups))
         samples = [samplestats.ordinal(values, label, unweighted=settings.estimator == "ULSMV")
                    for values, label in zip(groups, labels, strict=True)]  # fmt: skip
-        thresholds = _thresholds(names, samples, labels)
+        thresholds = _thresholds(names, samples, labels, settings)
     else:
         make = samplestats.incomplete if settings.missing == "fiml" else samplestats.complete
         samples = [make(values, label) for values, label in zip(groups, labels, strict=True)]
         thresholds = ()
     options = partable.Options(len(groups), means, settings.std_lv, settings.orthogonal, settings.fixed_x,
-                               tuple(settings.group_equal), tuple(settings.group_partial), thresholds)  # fmt: skip
+                               tuple(settings.group_equal), tuple(settings.group_partial), thresholds,
+                               settings.identification == "Wu.Estabrook.2016")  # fmt: skip
     table = partable.build(parsed, options)
     model = assemble(table, names, samples, means)
     if settings.ordinal:
@@ -162,7 +173,7 @@ def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, 
     return model
 
 
-def _thresholds(names: partable.Names, samples: list, labels: list) -> tuple[tuple[str, int], ...]:
+def _thresholds(names: partable.Names, samples: list, labels: list, settings: Settings) -> tuple[tuple[str, int], ...]:
     """(item, number of thresholds), the same in every group: a category no one in a group chose is refused."""
     counts = [tuple(len(t) for t in sample.ordinal.thresholds) for sample in samples]
     for label, own in zip(labels[1:], counts[1:], strict=True):
@@ -172,6 +183,10 @@ def _thresholds(names: partable.Names, samples: list, labels: list) -> tuple[tup
                 f"item '{names.observed[k]}' has {own[k] + 1} categories in group {label!r} but {counts[0][k] + 1} "
                 f"in group {labels[0]!r}: an empty category is not supported"
             )
+    binary = [name for name, count in zip(names.observed, counts[0], strict=True) if count < 2]
+    if binary and settings.identification == "Wu.Estabrook.2016" and "thresholds" in settings.group_equal:
+        raise ModelError(f"item '{binary[0]}' has two categories: Wu & Estabrook's identification of equal "
+                         "thresholds is supported for items of three or more categories only")  # fmt: skip
     return tuple(zip(names.observed, counts[0], strict=True))
 
 

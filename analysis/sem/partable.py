@@ -48,6 +48,7 @@ class Options:
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
     thresholds: tuple[tuple[str, int], ...] = ()  # ordinal items and their number of thresholds
+    wu_estabrook: bool = False  # semTools' ID.cat = "Wu.Estabrook.2016" in groups 2.. (with std_lv)
 
 
 def names(parsed: pd.DataFrame, fixed_x: bool = True) -> Names:
@@ -168,10 +169,12 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     indicators = set(model.rhs[model.op == "=~"])
     endogenous = [v for v in known.observed if v not in known.exogenous]
     ordinal = dict(options.thresholds)
+    later = group > 1 and options.wu_estabrook  # Wu & Estabrook (2016): what equal thresholds / loadings identify
     for name in endogenous + known.latent:  # auto.var; std.lv fixes the latent ones at 1; delta derives the ordinal
         latent = name in known.latent
-        fixed = (latent and options.std_lv) or name in ordinal
-        add(name, "~~", name, free=not fixed, value=1.0 if latent and options.std_lv else 0.0 if fixed else np.nan)
+        unit = latent and options.std_lv and not (later and "loadings" in options.group_equal)
+        fixed = unit or name in ordinal
+        add(name, "~~", name, free=not fixed, value=1.0 if unit else 0.0 if fixed else np.nan)
     _fix_single_indicators(model, rows, known, stated)
     latent_x = [v for v in known.latent if v not in set(regressions.lhs) and v not in indicators]
     for a, b in combinations(latent_x, 2):  # auto.cov.lv.x
@@ -193,12 +196,15 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     for name in (name for name in endogenous if name in ordinal):
         add(name, "~*~", name, free=free_scales, value=np.nan if free_scales else 1.0)
     if options.meanstructure:
-        for name in endogenous:  # int.ov.free; an ordinal item's intercept is fixed at 0
-            add(name, "~1", "", free=name not in ordinal, value=0.0 if name in ordinal else np.nan)
+        for name in endogenous:  # int.ov.free; an ordinal item's intercept is fixed at 0 (but Wu & Estabrook's)
+            free = name not in ordinal or (later and free_scales)
+            add(name, "~1", "", free=free, value=np.nan if free else 0.0)
         for name in known.exogenous:
             add(name, "~1", "", free=False, exo=1)
         for name in known.latent:  # int.lv.free = FALSE; free in groups 2.. when intercepts (thresholds) are equal
-            anchored = "intercepts" in options.group_equal or (bool(ordinal) and "thresholds" in options.group_equal)
+            anchored = "intercepts" in options.group_equal or (
+                bool(ordinal) and "thresholds" in options.group_equal and not options.wu_estabrook
+            )
             free = group > 1 and anchored and "means" not in options.group_equal
             add(name, "~1", "", free=free, value=np.nan if free else 0.0)
     return rows

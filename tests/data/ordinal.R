@@ -29,6 +29,11 @@
 #   ordinal_mg_thresholds       the same with group.equal = "thresholds" (lavaan 0.6.14 then frees the scales ~*~ and
 #                               the latent means in the second group)
 #   ordinal_mg_loadings         group.equal = c("thresholds", "loadings")
+#   ordinal_mg_loadings_only    group.equal = "loadings" (scales and latent means stay fixed)
+#   ordinal_we_<step>           measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016"), steps configural,
+#                               thresholds, metric (thresholds and loadings); ordinal_invariance.csv: their
+#                               fitMeasures and lavTestLRT (satorra.2000, scaled.shifted) to the step before
+#   ordinal_cfa_theta, ordinal_sem_theta   ordinal_cfa and ordinal_sem with parameterization = "theta"
 # Reliability and validity of the ordinal_cfa fit (semTools):
 #   ordinal_reliability.csv     per factor: alpha = compRelSEM(tau.eq = TRUE, ord.scale = FALSE) (ordinal alpha),
 #                               omega = compRelSEM() (categorical omega, Green & Yang 2009), ave = AVE()
@@ -119,3 +124,34 @@ save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "sch
              "ordinal_mg_thresholds")
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school",
                  group.equal = c("thresholds", "loadings")), "ordinal_mg_loadings")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school", group.equal = "loadings"),
+             "ordinal_mg_loadings_only")
+
+# Invariance of ordinal items (analysis.invariance(ordered =)): semTools' measEq.syntax with ID.fac = "std.lv",
+# ID.cat = "Wu.Estabrook.2016" (delta), fitted by WLSMV; lavTestLRT's default difference test (satorra.2000,
+# scaled.shifted) between consecutive steps.
+steps <- list(configural = "configural", thresholds = "thresholds", metric = c("thresholds", "loadings"))
+invariance_fits <- lapply(names(steps), function(step) {
+  syntax <- measEq.syntax(hs_model, data = d, ordered = items, parameterization = "delta", ID.fac = "std.lv",
+                          ID.cat = "Wu.Estabrook.2016", group = "school", group.equal = steps[[step]])
+  fit <- cfa(as.character(syntax), d, ordered = items, estimator = "WLSMV", group = "school")
+  save_ordinal(fit, paste0("ordinal_we_", step))
+  fit
+})
+invariance_table <- do.call(rbind, lapply(seq_along(steps), function(k) {
+  fm <- fitMeasures(invariance_fits[[k]], c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
+                                            "chisq.scaled", "df.scaled", "pvalue.scaled", "cfi.scaled", "tli.scaled",
+                                            "rmsea.scaled"))
+  row <- data.frame(step = names(steps)[k], t(unclass(fm)), delta.chisq = NA, delta.df = NA, delta.pvalue = NA)
+  if (k > 1) {
+    lrt <- lavTestLRT(invariance_fits[[k - 1]], invariance_fits[[k]])
+    row[c("delta.chisq", "delta.df", "delta.pvalue")] <- c(lrt[2, "Chisq diff"], lrt[2, "Df diff"],
+                                                           lrt[2, "Pr(>Chisq)"])
+  }
+  row
+}))
+write.csv(invariance_table, file.path(out, "ordinal_invariance.csv"), row.names = FALSE)
+
+# The theta parameterization (residual variances of the latent responses free, scales derived)
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", parameterization = "theta"), "ordinal_cfa_theta")
+save_ordinal(sem(structural, d, ordered = items, estimator = "WLSMV", parameterization = "theta"), "ordinal_sem_theta")
