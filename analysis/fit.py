@@ -39,6 +39,7 @@ def fit(
     meanstructure: bool | None = None,
     information: str | None = None,
     ordered: bool | list[str] | tuple[str, ...] = False,
+    parameterization: str = "delta",
     identification: str = "lavaan",
     bootstrap: int = 0,
     seed: int | None = None,
@@ -81,9 +82,13 @@ def fit(
         The information matrix behind the standard errors; None: lavaan's default.
     ordered : bool or list of str
         Ordinal items (lavaan's ``ordered =``); True: every observed variable of the model. They must
-        be all of the model's observed variables (single group, listwise, delta parameterization);
-        ``estimates`` then has lavaan's rows for them: thresholds (``x1 | t1``), scales (``~*~``),
-        intercepts fixed at 0 and residual variances derived from the loadings.
+        be all of the model's observed variables (missing "listwise" or "pairwise"); ``estimates``
+        then has lavaan's rows for them: thresholds (``x1 | t1``), scales (``~*~``), intercepts
+        fixed at 0 and residual variances (derived from the loadings under "delta").
+    parameterization : {"delta", "theta"}
+        Of ordinal items, as lavaan's: "delta", latent responses of unit variance, their residual
+        variances derived; "theta" (one group), residual variances fixed at 1, the scales ``~*~``
+        derived.
     identification : {"lavaan", "Wu.Estabrook.2016"}
         How ordinal items are identified across groups: lavaan's defaults, or Wu & Estabrook's (2016)
         as semTools' ``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")`` builds it
@@ -121,7 +126,7 @@ def fit(
     names = partable.names(parsed, fixed_x)
     settings = sem.Settings(estimator, missing, information, std_lv, orthogonal, fixed_x, meanstructure,
                             _tuple(group_equal), _tuple(group_partial), _ordered(ordered, names, parsed),
-                            identification=identification)  # fmt: skip
+                            parameterization=parameterization, identification=identification)  # fmt: skip
     if (settings.group_equal or settings.group_partial) and group is None:
         raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
     if bootstrap and settings.ordinal:

@@ -223,6 +223,8 @@ class FitResult:
         state = f"converged after {self.iterations} iterations" if self.converged else "DID NOT CONVERGE"
         lines = [f"socialimp SEM: {self.estimator} estimation, {state}", ""]
         lines.append(f"  Observations used {self.n:>28}")
+        if self.ordinal:
+            lines.append(f"  Parameterization {self.core.settings.parameterization:>29}")
         if self.missing == "fiml":
             lines += ["  Missing data: FIML (lavaan missing = \"ml\"), H1 moments by EM",
                       f"  Rows dropped (no model variable answered) {self.dropped:>4}"]  # fmt: skip

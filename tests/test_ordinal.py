@@ -32,6 +32,7 @@ class OrdinalFitIndices:
     """The fit indices of a DWLS fit (`analysis.sem.wls.fit_measures`) against lavaan's, in place of CheckLavaan's."""
 
     atol = 1e-6
+    parameterization = "delta"
 
     def test_fit_index(self, index=None):
         reference = lavaan_fit(self.name)
@@ -46,7 +47,7 @@ class OrdinalFitIndices:
 
     def test_estimator_as_lavaan(self):
         reference = lavaan_fit(self.name)
-        assert reference["parameterization"] == "delta"
+        assert reference["parameterization"] == self.parameterization
         assert ("chisq_scaled" in self.result.fit_indices) == (reference["test"] == "scaled.shifted")
 
 
@@ -157,9 +158,39 @@ def test_refusals_name_the_option(data, options, message):
         analysis.fit(data, HS_MODEL, **options)
 
 
-def test_refuses_theta_parameterization():
-    with pytest.raises(ValueError, match="parameterization='theta' is not supported"):
-        analysis.sem.Settings("WLSMV", ordered=("x1",), parameterization="theta")
+class TestTheta(CheckOrdinal):
+    """p-values to 1e-5: the SEs under theta come from a numerical Jacobian, lavaan's from an analytic one."""
+
+    name = "ordinal_cfa_theta"
+    result = fitted(parameterization="theta")
+    parameterization = "theta"
+    atol = 1e-5
+
+
+class TestThetaStructural(TestTheta):
+    name = "ordinal_sem_theta"
+    result = fitted(model=STRUCTURAL, parameterization="theta")
+
+
+def test_theta_fits_as_delta():
+    # the same model in other units: one test statistic, scales the inverse SDs of the latent responses
+    assert TestTheta.result.fit_indices["chisq_scaled"] == pytest.approx(TestWLSMV.result.fit_indices["chisq_scaled"])
+    scales = TestTheta.result.estimates.query("op == '~*~'").est.to_numpy()
+    residual = TestTheta.result.estimates.query("op == '~~' and lhs == 'x1' and rhs == 'x1'").std_all.iloc[0]
+    assert residual == pytest.approx(scales[0] ** 2)
+    assert "Parameterization                         theta" in TestTheta.result.summary()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"parameterization": "Theta"}, "parameterization must be one of delta, theta, not 'Theta'"),
+        ({"parameterization": "theta", "group": "school"}, "parameterization='theta' is supported for one group only"),
+    ],
+)
+def test_theta_refusals(data, options, message):
+    with pytest.raises(ValueError, match=message):
+        analysis.fit(data, HS_MODEL, estimator="WLSMV", ordered=True, **options)
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ ORDINAL_GROUP_EQUAL = ("thresholds", "loadings")  # the classes pinned to lavaan
 # equal, the items' intercepts and scales are free in groups 2.. (not the latent means); with loadings equal, the
 # latent variances are
 IDENTIFICATION = ("lavaan", "Wu.Estabrook.2016")
+PARAMETERIZATIONS = ("delta", "theta")  # of ordinal items, as lavaan's parameterization =
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,9 @@ def _check_ordinal(settings: Settings) -> None:
         if settings.missing == "pairwise":
             raise ValueError("missing='pairwise' is for ordered= items; continuous ones take 'listwise' or 'fiml'")
         return
-    if settings.parameterization != "delta":
-        raise ValueError(f"parameterization={settings.parameterization!r} is not supported: ordinal fits use 'delta'")
+    if settings.parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"parameterization must be one of {', '.join(PARAMETERIZATIONS)}, not "
+                         f"{settings.parameterization!r}")  # fmt: skip
     if settings.missing == "fiml":
         raise ValueError("missing='fiml' is not supported with ordered= items: use 'listwise' or 'pairwise'")
     if settings.information is not None:
@@ -164,9 +166,10 @@ def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, 
         thresholds = ()
     options = partable.Options(len(groups), means, settings.std_lv, settings.orthogonal, settings.fixed_x,
                                tuple(settings.group_equal), tuple(settings.group_partial), thresholds,
-                               settings.identification == "Wu.Estabrook.2016")  # fmt: skip
+                               settings.identification == "Wu.Estabrook.2016",
+                               settings.parameterization == "theta")  # fmt: skip
     table = partable.build(parsed, options)
-    model = assemble(table, names, samples, means)
+    model = assemble(table, names, samples, means, settings.parameterization == "theta")
     if settings.ordinal:
         wls.check(model)
     _check_identified(model)
@@ -191,6 +194,8 @@ def _thresholds(names: partable.Names, samples: list, labels: list, settings: Se
 
 
 def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
+    if settings.parameterization == "theta" and ngroups > 1:
+        raise ValueError("parameterization='theta' is supported for one group only (not with group=)")
     continuous = [name for name in names.observed if name not in settings.ordered]
     if continuous:
         raise ModelError(

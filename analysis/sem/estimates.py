@@ -30,7 +30,7 @@ def table(model: Model, x: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
     frame = rows[["lhs", "op", "rhs", "group", "label"]].reset_index(drop=True)
     frame["est"] = np.where(free >= 0, x[np.maximum(free, 0)], rows.value)
     frame["se"] = np.where(free >= 0, se_all[np.maximum(free, 0)], 0.0)
-    _delta_residuals(model, x, frame)
+    _derived_ordinal(model, x, frame)
     if (model.constraints.op != "==").any():  # a parameter held at a binding bound has no SE, as lavaan prints NA
         pinned = np.diag(vcov) < 1e-12 * np.maximum(1.0, x**2)
         frame.loc[(free >= 0) & pinned[np.maximum(free, 0)], "se"] = np.nan
@@ -45,15 +45,21 @@ def table(model: Model, x: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
     return frame[COLUMNS]
 
 
-def _delta_residuals(model: Model, x: np.ndarray, frame: pd.DataFrame) -> None:
-    """The ordinal items' residual variances, fixed rows whose value the model derives (delta parameterization)."""
+def _derived_ordinal(model: Model, x: np.ndarray, frame: pd.DataFrame) -> None:
+    """Fixed rows whose value the model derives: the ordinal items' residual variances (delta parameterization) or
+    their scales ``~*~`` (theta)."""
     for number, mats in enumerate(model.matrices, start=1):
         if not len(mats.ordinal):
             continue
-        residual = dict(zip(mats.observed, np.diag(mats.implied(x).s), strict=False))
-        ordinal = {mats.observed[k] for k in mats.ordinal}
-        rows = (frame.group == number) & (frame.op == "~~") & (frame.lhs == frame.rhs) & frame.lhs.isin(ordinal)
-        frame.loc[rows, "est"] = frame.lhs[rows].map(residual)
+        implied = mats.implied(x)
+        names = [mats.observed[k] for k in mats.ordinal]
+        own = (frame.group == number) & frame.lhs.isin(names)
+        if mats.theta:
+            rows, values = own & (frame.op == "~*~"), dict(zip(names, implied.delta, strict=True))
+        else:
+            rows = own & (frame.op == "~~") & (frame.lhs == frame.rhs)
+            values = dict(zip(names, np.diag(implied.s)[mats.ordinal], strict=True))
+        frame.loc[rows, "est"] = frame.lhs[rows].map(values)
 
 
 def _standardized(model: Model, x: np.ndarray, frame: pd.DataFrame) -> np.ndarray:

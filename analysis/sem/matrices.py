@@ -10,8 +10,10 @@ Ordinal items (delta parameterization): their thresholds ``tau`` and scales ``de
 unless freed in later groups) are parameters of their own, and their residual variances are not:
 each is ``1 / delta^2`` minus the variance the model explains, so that ``delta y*`` has unit
 variance; the statistics WLS fits are ``delta (tau - mu)`` and the correlations ``delta_i delta_j
-Sigma_ij`` (`Implied.tau`, `Implied.delta`). That needs the items to predict nothing (no path
-leaves them), which `analysis.sem.wls` checks.
+Sigma_ij`` (`Implied.tau`, `Implied.delta`). The theta parameterization turns this round: the
+residual variances are parameters (fixed at 1) and the scales are derived, ``delta = 1 /
+sqrt(diag Sigma)``. Both need the items to predict nothing (no path leaves them), which
+`analysis.sem.wls` checks.
 
 Derivatives, for ``dF = tr(C dSigma) + g' dmu`` (C symmetric): ``dF/dB = 2 G'C G S A' + G'g (A m)'``,
 ``dF/dS = G'C G`` and ``dF/dm = G'g``; a parameter in several cells sums theirs.
@@ -66,11 +68,13 @@ class Matrices:
     t_item: np.ndarray  # the observed index of each threshold's item
     delta0: np.ndarray  # scales of the ordinal items, fixed values
     d_cells: tuple[np.ndarray, np.ndarray]  # position in delta0, parameter
+    theta: bool = False  # the theta parameterization: scales derived, residual variances parameters
 
     @property
     def scaled(self) -> bool:
-        """Whether a scale or a mean enters the ordinal statistics (later groups), beyond `gradient`'s chain rule."""
-        return bool(len(self.d_cells[1]) or len(self.m_cells[1]))
+        """Whether a scale or a mean enters the ordinal statistics (later groups, theta), beyond `gradient`'s chain
+        rule."""
+        return bool(self.theta or len(self.d_cells[1]) or len(self.m_cells[1]))
 
     @property
     def observed(self) -> list[str]:
@@ -93,11 +97,14 @@ class Matrices:
         if len(self.ordinal):
             rows, at = self.t_cells
             tau[rows] = x[at]
-            rows, at = self.d_cells
-            delta[rows] = x[at]
-            residual = 1 / delta**2 - np.diag(sigma)[self.ordinal]  # the ordinal residual variances are 0 in s0
-            s[self.ordinal, self.ordinal] = residual
-            sigma[self.ordinal, self.ordinal] += residual
+            if self.theta:
+                delta = 1 / np.sqrt(np.diag(sigma)[self.ordinal])
+            else:
+                rows, at = self.d_cells
+                delta[rows] = x[at]
+                residual = 1 / delta**2 - np.diag(sigma)[self.ordinal]  # the ordinal residual variances are 0 in s0
+                s[self.ordinal, self.ordinal] = residual
+                sigma[self.ordinal, self.ordinal] += residual
             scale = np.ones(self.p)
             scale[self.ordinal] = delta
             tau = scale[self.t_item] * (tau - mu[self.t_item])
@@ -139,8 +146,9 @@ class Matrices:
         return d_mu, d_sigma
 
 
-def build(rows: pd.DataFrame, observed: list[str], latent: list[str]) -> Matrices:
-    """The matrices of one group from its table rows (``free`` 1-based, 0 fixed at ``value``).
+def build(rows: pd.DataFrame, observed: list[str], latent: list[str], theta: bool = False) -> Matrices:
+    """The matrices of one group from its table rows (``free`` 1-based, 0 fixed at ``value``); `theta`: the ordinal
+    items' scales derived from their variances (theta parameterization), not read from the ``~*~`` rows.
 
     Examples
     --------
@@ -195,7 +203,7 @@ def build(rows: pd.DataFrame, observed: list[str], latent: list[str]) -> Matrice
         else:
             target[cell] = value
     return Matrices(variables, len(observed), b0, s0, m0, _cells(b_cells, 3), _cells(s_cells, 3), _cells(m_cells, 2),
-                    tau0, _cells(t_cells, 2), ordinal, t_item, delta0, _cells(d_cells, 2))  # fmt: skip
+                    tau0, _cells(t_cells, 2), ordinal, t_item, delta0, _cells(d_cells, 2), theta)  # fmt: skip
 
 
 def _cells(cells: list[tuple], width: int) -> tuple[np.ndarray, ...]:

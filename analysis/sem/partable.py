@@ -49,6 +49,7 @@ class Options:
     group_partial: tuple[str, ...] = ()
     thresholds: tuple[tuple[str, int], ...] = ()  # ordinal items and their number of thresholds
     wu_estabrook: bool = False  # semTools' ID.cat = "Wu.Estabrook.2016" in groups 2.. (with std_lv)
+    theta: bool = False  # ordinal items' residual variances fixed at 1, their scales derived (one group)
 
 
 def names(parsed: pd.DataFrame, fixed_x: bool = True) -> Names:
@@ -111,7 +112,8 @@ def _check(parsed: pd.DataFrame, known: Names, options: Options) -> None:
         if row.op == "~~" and row.lhs == row.rhs and row.lhs in ordinal:
             raise ModelError(
                 f"line {row.line}: '{row.lhs} ~~ {row.lhs}': the residual variance of the ordinal item '{row.lhs}' is "
-                "not a parameter under the delta parameterization (it is 1 minus the explained variance)"
+                "not a parameter of the model (delta parameterization: 1 minus the explained variance; theta: "
+                "fixed at 1)"
             )
         if row.op == "~1" and ordinal:
             raise ModelError(
@@ -172,7 +174,9 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     later = group > 1 and options.wu_estabrook  # Wu & Estabrook (2016): what equal thresholds / loadings identify
     for name in endogenous + known.latent:  # auto.var; std.lv fixes the latent ones at 1; delta derives the ordinal
         latent = name in known.latent
-        unit = latent and options.std_lv and not (later and "loadings" in options.group_equal)
+        unit = (latent and options.std_lv and not (later and "loadings" in options.group_equal)) or (
+            name in ordinal and options.theta
+        )
         fixed = unit or name in ordinal
         add(name, "~~", name, free=not fixed, value=1.0 if unit else 0.0 if fixed else np.nan)
     _fix_single_indicators(model, rows, known, stated)
