@@ -11,7 +11,6 @@ import pandas as pd
 import instrument as instrument_pkg
 
 from . import cmb, hypotheses, sem, validity
-from .errors import ModelError
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import categorical_omega, ordinal_alpha
 from .reliability import reliability as scale_reliability
@@ -74,10 +73,6 @@ class FitResult:
     def ordinal(self) -> bool:
         """Whether the items were fitted as ordinal (thresholds and polychorics)."""
         return self.estimator in ORDINAL
-
-    def _continuous_only(self, what: str) -> None:
-        if self.ordinal:
-            raise ModelError(f"{what}: not available for ordinal items ({self.estimator} fit) yet")
 
     @property
     def group_sizes(self) -> pd.Series | None:
@@ -156,10 +151,13 @@ class FitResult:
 
     @cached_property
     def hypotheses(self) -> pd.DataFrame:
-        """One row per hypothesis of the instrument (fits of the default model only): evidence and decision."""
+        """One row per hypothesis of the instrument (fits of the default model only): evidence and decision.
+
+        Of an ordinal fit, the model comparison refits both models as ordinal by the same estimator; the
+        multi-group comparison of paths is left "not evaluated" (equal regressions are not supported there).
+        """
         if self.instrument is None:
             return pd.DataFrame(columns=hypotheses.COLUMNS)
-        self._continuous_only("the hypothesis tests (some refit the items as continuous)")
         return hypotheses.evaluate(self, self.raw)
 
     @cached_property
@@ -305,8 +303,6 @@ class FitResult:
                 "the paper report covers single-group fits; for a multi-group fit use summary(), the estimates "
                 "(column 'group') and analysis.invariance()"
             )
-        if self.ordinal:
-            raise ValueError(f"the paper report does not cover ordinal ({self.estimator}) fits yet; use summary()")
         import reports  # reports reads results; imported here so analysis never needs it to fit
 
         return reports.render(self, out_dir, formats=formats, title=title)

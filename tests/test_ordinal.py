@@ -234,17 +234,9 @@ def test_htmt_from_polychorics_as_semtools(kind):
     np.testing.assert_allclose(ours.loc[semtools.index, semtools.columns], semtools, rtol=1e-5)
 
 
-def test_hypotheses_refused():
-    result = analysis.fit(analysis.simulate(300, seed=1), estimator="WLSMV", ordered=True)
-    with pytest.raises(analysis.ModelError, match="continuous\\): not available for ordinal items \\(WLSMV fit\\)"):
-        _ = result.hypotheses
-
-
-def test_to_dict_and_report():
+def test_to_dict():
     out = TestWLSMV.result.to_dict()
     assert len(out["reliability"]) == 3 and out["fit_indices"]["chisq_scaled"] > 0
-    with pytest.raises(ValueError, match="does not cover ordinal"):
-        TestWLSMV.result.report("unused")
 
 
 def test_equal_thresholds_need_ordinal_items():
