@@ -22,7 +22,6 @@ from ..errors import ModelError
 from . import inference
 from .fitmeasures import cfi, rmsea, rmsea_interval, tli
 from .model import Model
-from .numdiff import jacobian as numeric_jacobian
 from .teststat import Test, moments
 
 ESTIMATORS = ("WLSMV", "DWLS", "ULSMV")
@@ -69,41 +68,41 @@ def _value(model: Model, x: np.ndarray) -> float:
 
 
 def discrepancy(model: Model, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """F and dF/dx: the correlations' part through ``C = dF/dSigma`` (`Matrices.gradient`), the thresholds' directly
-    (central differences where free scales or means enter, in later groups); raises LinAlgError where I - B is
-    singular."""
-    if any(mats.scaled for mats in model.matrices):
-        return _value(model, x), numeric_jacobian(lambda at: np.array([_value(model, at)]), x)[0]
+    """F and dF/dx ``= -2 sum_g f_g D_g' W_g r_g`` (`jacobian`); raises LinAlgError where I - B is singular."""
     value, gradient = 0.0, np.zeros(len(x))
-    for mats, sample in zip(model.matrices, model.samples, strict=True):
-        implied, weight = mats.implied(x), sample.weight
+    for mats, sample, d in zip(model.matrices, model.samples, jacobian(model, x), strict=True):
+        residual = sample.ordinal.vector - implied_vector(mats, mats.implied(x))
         share = _share(model, sample)
-        residual = sample.ordinal.vector - implied_vector(mats, implied)
-        value += share * float(residual @ (weight * residual))
-        nth = len(implied.tau)
-        j, i = np.triu_indices(mats.p, 1)
-        c = np.zeros((mats.p, mats.p))
-        c[i, j] = c[j, i] = -share * weight[nth:] * residual[nth:]
-        gradient += mats.gradient(implied, c, np.zeros(mats.p), len(x))
-        rows, at = mats.t_cells
-        gradient += np.bincount(at, weights=-2 * share * weight[rows] * residual[rows], minlength=len(x))
+        value += share * float(residual @ (sample.weight * residual))
+        gradient -= 2 * share * d.T @ (sample.weight * residual)
     return value, gradient
 
 
 def jacobian(model: Model, x: np.ndarray) -> list[np.ndarray]:
-    """Each group's ``D = dsigma/dx`` (statistics x parameters)."""
+    """Each group's ``D = dsigma/dx`` (statistics x parameters), from `Matrices.jacobian`'s d mu and d Sigma: the
+    thresholds ``delta_i (tau_k - mu_i)`` and correlations ``delta_i delta_j Sigma_ij``, with the scales free
+    (``~*~`` rows) or, under theta, ``(Sigma_ii)^-1/2``."""
     out = []
     for mats in model.matrices:
-        if mats.scaled:
-            out.append(numeric_jacobian(lambda at, mats=mats: implied_vector(mats, mats.implied(at)), x))
-            continue
         implied = mats.implied(x)
-        _, d_sigma = mats.jacobian(implied, len(x))
-        j, i = np.triu_indices(mats.p, 1)
-        thresholds = np.zeros((len(implied.tau), len(x)))
+        d_mu, d_sigma = mats.jacobian(implied, len(x))
+        scale, d_scale = np.ones(mats.p), np.zeros((len(x), mats.p))
+        scale[mats.ordinal] = implied.delta
+        if mats.theta:
+            variance = np.diag(implied.sigma)[mats.ordinal]
+            d_scale[:, mats.ordinal] = -0.5 * variance**-1.5 * d_sigma[:, mats.ordinal, mats.ordinal]
+        else:
+            rows, at = mats.d_cells
+            np.add.at(d_scale, (at, mats.ordinal[rows]), 1.0)
+        item = mats.t_item
+        d_tau = d_scale[:, item] * (implied.tau / scale[item]) - scale[item] * d_mu[:, item]
         rows, at = mats.t_cells
-        thresholds[rows, at] = 1.0
-        out.append(np.vstack([thresholds, d_sigma[:, i, j].T]))
+        np.add.at(d_tau, (at, rows), scale[item[rows]])
+        j, i = np.triu_indices(mats.p, 1)
+        d_cor = d_sigma[:, i, j] * (scale[i] * scale[j]) + implied.sigma[i, j] * (
+            d_scale[:, i] * scale[j] + scale[i] * d_scale[:, j]
+        )
+        out.append(np.hstack([d_tau, d_cor]).T)
     return out
 
 
