@@ -151,6 +151,10 @@ def test_ordered_true_takes_every_observed_variable(data):
         ({"ordered": ITEMS[:8], "estimator": "WLSMV"}, "'x9' is a continuous variable beside ordinal ones"),
         ({**GROUPED, "identification": "Wu"}, "identification must be one of lavaan, Wu.Estabrook.2016, not 'Wu'"),
         ({**GROUPED, "identification": "Wu.Estabrook.2016"}, "is for ordered= items with std_lv=True"),
+        (
+            {**GROUPED, "identification": "Wu.Estabrook.2016", "std_lv": True, "group_equal": "loadings"},
+            "holds thresholds equal before loadings",
+        ),
     ],
 )
 def test_refusals_name_the_option(data, options, message):

@@ -121,6 +121,9 @@ def _check_ordinal(settings: Settings) -> None:
     if settings.identification != "lavaan" and not (settings.ordered and settings.std_lv):
         raise ValueError(f"identification={settings.identification!r} is for ordered= items with std_lv=True "
                          "(semTools' ID.fac = 'std.lv')")  # fmt: skip
+    if settings.identification != "lavaan" and "thresholds" not in settings.group_equal and settings.group_equal:
+        raise ValueError(f"identification={settings.identification!r} holds thresholds equal before loadings: its "
+                         "steps are configural, thresholds, thresholds and loadings")  # fmt: skip
     if not settings.ordered:
         if settings.missing == "pairwise":
             raise ValueError("missing='pairwise' is for ordered= items; continuous ones take 'listwise' or 'fiml'")

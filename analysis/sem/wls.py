@@ -1,11 +1,12 @@
 """Diagonally weighted least squares on (thresholds, polychorics): lavaan's DWLS, WLSMV and ULSMV for ordinal items.
 
 The statistics ``s`` are each group's thresholds and polychoric correlations
-(`analysis.sem.polychoric`), the model's ``sigma(x)`` its thresholds and the off-diagonal of its
-implied correlation matrix (delta parameterization, `analysis.sem.matrices`). The discrepancy is
-``F = sum_g (N_g / N) (s - sigma)' W (s - sigma)`` with ``W = diag(1 / diag(Gamma))`` (DWLS, WLSMV)
-or ``I`` (ULSMV), and ``chisq = (N - 1) F`` (lavaan's denominator for estimators other than ML:
-N - G, also in the covariance of the estimates). WLSMV and ULSMV take the sandwich standard errors (lavaan's
+(`analysis.sem.polychoric`), the model's ``sigma(x)`` its standardized thresholds and the
+off-diagonal of its implied correlation matrix (delta or theta parameterization,
+`analysis.sem.matrices`). The discrepancy is ``F = sum_g (N_g - 1) / (N - G) (s - sigma)' W (s -
+sigma)`` with ``W = diag(1 / diag(Gamma))`` (DWLS, WLSMV) or ``I`` (ULSMV), and ``chisq = sum_g
+(N_g - 1) F_g`` (lavaan's denominators for estimators other than ML, N - G also in the covariance
+of the estimates). WLSMV and ULSMV take the sandwich standard errors (lavaan's
 ``robust.sem``) and the mean-and-variance adjusted test (``scaled.shifted``): with ``U = W - W D
 (D'WD)^-1 D'W`` and ``D = dsigma/dx``, ``a = sqrt(df / tr((U Gamma)^2))``, ``chisq_scaled = a chisq +
 df - a tr(U Gamma)``; lavaan reports ``1/a`` as the scaling factor and the rest as the shift.
@@ -34,7 +35,7 @@ SCALED_INDICES = ("chisq_scaled", "df_scaled", "pvalue_scaled", "scaling_factor"
 
 
 def check(model: Model) -> None:
-    """Refuse what the delta parameterization cannot hold here: a path that leaves an ordinal item."""
+    """Refuse what the parameterizations cannot hold here: a path that leaves an ordinal item."""
     ordinal = {name for name in model.table.lhs[model.table.op == "|"]}
     leaving = model.table[((model.table.op == "~") & model.table.rhs.isin(ordinal))
                           | ((model.table.op == "=~") & model.table.lhs.isin(ordinal))]  # fmt: skip
@@ -114,7 +115,7 @@ def information(model: Model, x: np.ndarray) -> np.ndarray:
 
 def gauss_newton(model: Model, x: np.ndarray, tolerance: float = 1e-9) -> tuple[np.ndarray, bool, int]:
     """Minimise F by Gauss-Newton steps ``(D'VD)^-1 D'V r`` with step halving, V the groups' weights in F:
-    least squares converge in a few steps, where quasi-Newton crawls on a numerical gradient. Converged
+    least squares converge in a few steps, where quasi-Newton takes many. Converged
     when the full step is below `tolerance` (or below 1e-6 where F no longer falls by more than its
     rounding); returns (x, converged, steps), not converged where I - B turns singular.
 
