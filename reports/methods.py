@@ -68,13 +68,12 @@ def paragraph(result: FitResult) -> str:
 
 
 def _fit_sentence(result: FitResult) -> str:
-    """The fit sentence: with a scaled test its scaled (ordinal items) or robust (MLR) indices; lavaan's scaled RMSEA
-    interval of an ordinal fit is not reproduced, so none is given there."""
+    """The fit sentence: with a scaled test its scaled (ordinal items) or robust (MLR) indices."""
     fi = result.fit_indices
     if "chisq_scaled" in fi and result.ordinal:
         chisq = f"scaled-shifted χ²({fi.df_scaled:.0f}) = {apa.number(fi.chisq_scaled)}, {apa.p_text(fi.pvalue_scaled)}"
         indices = [("scaled CFI", fi.cfi_scaled), ("scaled TLI", fi.tli_scaled), ("scaled RMSEA", fi.rmsea_scaled)]
-        ci = ""
+        ci = f", 90% CI {apa.interval(fi.rmsea_ci_lower_scaled, fi.rmsea_ci_upper_scaled, 3, True)}"
     elif "chisq_scaled" in fi:
         chisq = f"scaled χ²({fi.df:.0f}) = {apa.number(fi.chisq_scaled)}, {apa.p_text(fi.pvalue_scaled)}"
         indices = [("CFI", fi.cfi_robust), ("TLI", fi.tli_robust), ("RMSEA", fi.rmsea_robust)]

@@ -210,7 +210,12 @@ def _fit(result: FitResult):
             ["p (scaled)", apa.p_value(fi.pvalue_scaled), "> .05"],
             ["Scaled CFI", apa.bounded(fi.cfi_scaled, 3), "≥ .95"],
             ["Scaled TLI", apa.bounded(fi.tli_scaled, 3), "≥ .95"],
-            ["Scaled RMSEA", apa.bounded(fi.rmsea_scaled, 3), "≤ .06"],
+            [
+                "Scaled RMSEA [90% CI]",
+                f"{apa.bounded(fi.rmsea_scaled, 3)} "
+                f"{apa.interval(fi.rmsea_ci_lower_scaled, fi.rmsea_ci_upper_scaled, 3, True)}",
+                "≤ .06",
+            ],
         ]
     elif "chisq_scaled" in fi:
         rows += [

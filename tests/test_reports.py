@@ -445,9 +445,11 @@ def test_ordinal_fit_table_names_the_scaled_indices(fmt, ordinal_folder, ordinal
     rows = {row[0]: row[1] for row in table(READERS[fmt](ordinal_folder), ordinal_result, "Model fit")}
     fi = ordinal_result.fit_indices
     assert number(rows["Scaled-shifted χ² (WLSMV)"]) == pytest.approx(round(fi.chisq_scaled, 2))
-    for label, key in (("Scaled CFI", "cfi_scaled"), ("Scaled TLI", "tli_scaled"), ("Scaled RMSEA", "rmsea_scaled"),
-                       ("SRMR", "srmr")):  # fmt: skip
+    for label, key in (("Scaled CFI", "cfi_scaled"), ("Scaled TLI", "tli_scaled"), ("SRMR", "srmr")):
         assert number(rows[label]) == pytest.approx(round(fi[key], 3)), label
+    rmsea = [float(v) for v in re.findall(r"-?\d*\.\d+", rows["Scaled RMSEA [90% CI]"])]
+    keys = ("rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled")
+    assert rmsea == pytest.approx([round(fi[k], 3) for k in keys])
     assert "AIC" not in rows and "Robust CFI" not in rows  # no likelihood; Savalei's robust indices not computed
 
 

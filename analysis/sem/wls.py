@@ -31,7 +31,8 @@ INDICES = ("n", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower"
            "ngroups", "baseline_chisq", "baseline_df")  # fmt: skip
 SCALED_INDICES = ("chisq_scaled", "df_scaled", "pvalue_scaled", "scaling_factor", "shift_parameter",
                   "baseline_chisq_scaled", "baseline_df_scaled", "baseline_scaling_factor",
-                  "baseline_shift_parameter", "cfi_scaled", "tli_scaled", "rmsea_scaled")  # fmt: skip
+                  "baseline_shift_parameter", "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled",
+                  "rmsea_ci_upper_scaled")  # fmt: skip
 
 
 def check(model: Model) -> None:
@@ -272,8 +273,9 @@ def fit_measures(model: Model, x: np.ndarray, test: Test, estimator: str) -> pd.
 
     ULSMV's unscaled chisq has no p-value (NaN, as lavaan: it is not chi-square distributed).
     lavaan's RMSEA and its interval here divide by N - G (its rule for estimators other than ML), its SRMR is Bentler's
-    on the correlation residuals (``srmr_bentler_nomean``). The robust CFI, TLI and RMSEA (Savalei
-    2021) and the scaled RMSEA interval are not computed: they are left out.
+    on the correlation residuals (``srmr_bentler_nomean``); its scaled RMSEA interval is that of the
+    scaled-shifted chisq on df. The robust CFI, TLI and RMSEA (Savalei 2021; lavaan 0.6.14 gives none for
+    ordinal items) are left out.
     """
     n, df, groups = model.n, test.df, len(model.samples)
     lower, upper = rmsea_interval(test.chisq, df, n - groups)
@@ -291,12 +293,14 @@ def fit_measures(model: Model, x: np.ndarray, test: Test, estimator: str) -> pd.
         scaled = test.chisq / test.scaling + test.shift
         scaled_null = test.baseline_chisq / test.baseline_scaling + test.baseline_shift
         null_df = test.baseline_df
+        low, high = rmsea_interval(scaled, df, n - groups)
         values.update({
             "chisq_scaled": scaled, "df_scaled": df, "pvalue_scaled": _pvalue(scaled, df),
             "scaling_factor": test.scaling, "shift_parameter": test.shift, "baseline_chisq_scaled": scaled_null,
             "baseline_df_scaled": null_df, "baseline_scaling_factor": test.baseline_scaling,
             "baseline_shift_parameter": test.baseline_shift, "cfi_scaled": cfi(scaled, df, scaled_null, null_df),
             "tli_scaled": tli(scaled, df, scaled_null, null_df), "rmsea_scaled": rmsea(scaled, df, n - groups) * root,
+            "rmsea_ci_lower_scaled": low * root, "rmsea_ci_upper_scaled": high * root,
         })  # fmt: skip
     return pd.Series(values, dtype=float)
 
