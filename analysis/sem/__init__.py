@@ -197,8 +197,6 @@ def _thresholds(names: partable.Names, samples: list, labels: list, settings: Se
 
 
 def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
-    if settings.parameterization == "theta" and ngroups > 1:
-        raise ValueError("parameterization='theta' is supported for one group only (not with group=)")
     continuous = [name for name in names.observed if name not in settings.ordered]
     if continuous:
         raise ModelError(
