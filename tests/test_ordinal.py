@@ -292,3 +292,21 @@ class TestThetaWuEstabrookMetric(CheckOrdinalGroups):
     result = fitted(group="school", group_equal=("thresholds", "loadings"), std_lv=True, parameterization="theta",
                     identification="Wu.Estabrook.2016")  # fmt: skip
     parameterization = "theta"
+
+
+@pytest.mark.parametrize("column", ["alpha", "omega", "ave"])
+def test_reliability_per_group_of_a_configural_fit_as_semtools(column):
+    semtools = pd.read_csv(DATA / "ordinal_mg_reliability.csv").query("what == @column")
+    ours = TestGroupsConfigural.result.reliability[column]
+    expected = semtools.set_index(["school", "construct"]).value
+    np.testing.assert_allclose(ours.loc[expected.index], expected, rtol=1e-5)
+
+
+def test_reliability_of_constrained_groups_refused_by_name():
+    result = TestGroupsEqualThresholds.result
+    message = "reliability of a multi-group ordinal fit with group_equal"
+    with pytest.raises(analysis.ModelError, match=message):
+        _ = result.reliability
+    with pytest.raises(analysis.ModelError, match=message):
+        _ = result.fornell_larcker
+    assert f"Reliability: not computed ({message}" in result.summary() and result.to_dict()["reliability"] is None
