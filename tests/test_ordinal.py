@@ -310,3 +310,10 @@ def test_reliability_of_constrained_groups_refused_by_name():
     with pytest.raises(analysis.ModelError, match=message):
         _ = result.fornell_larcker
     assert f"Reliability: not computed ({message}" in result.summary() and result.to_dict()["reliability"] is None
+
+
+def test_difference_test_with_constraints_refused(data):
+    constrained = HS_MODEL.replace("x2 + x3", "a*x2 + b*x3") + "\na == b\n"
+    restricted = analysis.fit(data, constrained, estimator="WLSMV", ordered=True)
+    with pytest.raises(analysis.ModelError, match="difference test of ordinal fits with constraints"):
+        analysis.compare(TestWLSMV.result, restricted)
