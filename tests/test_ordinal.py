@@ -189,11 +189,12 @@ def test_theta_fits_as_delta():
     ("options", "message"),
     [
         ({"parameterization": "Theta"}, "parameterization must be one of delta, theta, not 'Theta'"),
+        ({"parameterization": "theta", "ordered": False, "estimator": "ML"}, "'theta' is for ordered= items"),
     ],
 )
 def test_theta_refusals(data, options, message):
     with pytest.raises(ValueError, match=message):
-        analysis.fit(data, HS_MODEL, estimator="WLSMV", ordered=True, **options)
+        analysis.fit(data, HS_MODEL, **{"estimator": "WLSMV", "ordered": True, **options})
 
 
 @pytest.mark.parametrize(

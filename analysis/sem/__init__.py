@@ -125,6 +125,8 @@ def _check_ordinal(settings: Settings) -> None:
         raise ValueError(f"identification={settings.identification!r} holds thresholds equal before loadings: its "
                          "steps are configural, thresholds, thresholds and loadings")  # fmt: skip
     if not settings.ordered:
+        if settings.parameterization != "delta":
+            raise ValueError(f"parameterization={settings.parameterization!r} is for ordered= items")
         if settings.missing == "pairwise":
             raise ValueError("missing='pairwise' is for ordered= items; continuous ones take 'listwise' or 'fiml'")
         return
