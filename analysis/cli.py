@@ -104,7 +104,7 @@ def run_fit(args: argparse.Namespace) -> int:
         missing=args.missing,
         group=args.group,
         group_equal=tuple(args.group_equal),
-        ordered=_ordered(args),
+        ordered=ordered_items(args),
         bootstrap=args.bootstrap,
         seed=args.seed,
         n_jobs=args.n_jobs,
@@ -116,7 +116,7 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ordered(args: argparse.Namespace) -> bool | list[str]:
+def ordered_items(args: argparse.Namespace) -> bool | list[str]:
     """``--ordered`` as `analysis.fit` takes it: absent False, bare True, else the items named."""
     return False if args.ordered is None else (args.ordered or True)
 
@@ -125,7 +125,12 @@ def run_invariance(args: argparse.Namespace) -> int:
     data, ins = read_data(args)
     model = args.model.read_text(encoding="utf-8") if args.model else None
     table = invariance(
-        data, model, args.group, steps=tuple(args.steps) if args.steps else None, ordered=_ordered(args), instrument=ins
+        data,
+        model,
+        args.group,
+        steps=tuple(args.steps) if args.steps else None,
+        ordered=ordered_items(args),
+        instrument=ins,
     )
     print(table.round(3).to_string())
     if args.out:
@@ -138,7 +143,7 @@ def write_result(result: FitResult, out: Path) -> list[str]:
     """Write a fit's tables as CSV and its summary as text into `out`; return the file names."""
     out.mkdir(parents=True, exist_ok=True)
     tables = {"estimates": result.estimates, "fit_indices": result.fit_indices.rename("value")}
-    if result.instrument is not None and not result.ordinal:  # reliability and hypotheses of continuous items only
+    if result.instrument is not None:  # the instrument's model: its reliability, validity and hypotheses
         tables |= {"reliability": result.reliability, "item_stats": result.item_stats, "htmt": result.htmt2,
                    "hypotheses": result.hypotheses}  # fmt: skip
     for name, table in tables.items():

@@ -87,13 +87,14 @@ def fit(
         fixed at 0 and residual variances (derived from the loadings under "delta").
     parameterization : {"delta", "theta"}
         Of ordinal items, as lavaan's: "delta", latent responses of unit variance, their residual
-        variances derived; "theta" (one group), residual variances fixed at 1, the scales ``~*~``
-        derived.
+        variances derived; "theta", residual variances fixed at 1 (free in groups 2.. where
+        thresholds are held equal), the scales ``~*~`` derived.
     identification : {"lavaan", "Wu.Estabrook.2016"}
         How ordinal items are identified across groups: lavaan's defaults, or Wu & Estabrook's (2016)
         as semTools' ``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")`` builds it
-        (needs `std_lv`): with thresholds equal, the items' intercepts and scales are free in groups
-        2.. and the latent means stay 0; with loadings equal too, the latent variances are free there.
+        (needs `std_lv`): with thresholds equal, the items' intercepts and scales (theta: residual
+        variances) are free in groups 2.. and the latent means stay 0; with loadings equal too, the
+        latent variances are free there.
     bootstrap : int
         Nonparametric bootstrap draws (0: none), resampled within groups; ``se`` is the SD of the
         draws and the CI percentile intervals, for free and ``:=`` parameters (lavaan's

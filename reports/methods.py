@@ -6,6 +6,17 @@ from analysis import FitResult
 
 from . import apa, sample
 
+ESTIMATORS = {
+    "ML": "maximum likelihood",
+    "MLR": "maximum likelihood with robust (Huber-White) standard errors and the Yuan-Bentler scaled chi-square (MLR)",
+    "WLSMV": "diagonally weighted least squares on the thresholds and polychoric correlations, with robust standard "
+    "errors and the mean- and variance-adjusted chi-square (WLSMV, ordinal items; {} parameterization)",
+    "DWLS": "diagonally weighted least squares on the thresholds and polychoric correlations (DWLS, ordinal items; {} "
+    "parameterization)",
+    "ULSMV": "unweighted least squares on the thresholds and polychoric correlations, with robust standard errors "
+    "and the mean- and variance-adjusted chi-square (ULSMV, ordinal items; {} parameterization)",
+}
+
 
 def paragraph(result: FitResult) -> str:
     """Plain academic English describing estimation, fit, reliability and validity, and the hypotheses.
@@ -15,9 +26,7 @@ def paragraph(result: FitResult) -> str:
     >>> print(paragraph(res))  # doctest: +SKIP
     The model was estimated by maximum likelihood in socialimp ...
     """
-    fi = result.fit_indices
-    estimator = {"ML": "maximum likelihood", "MLR": "maximum likelihood with robust (Huber-White) standard errors "
-                 "and the Yuan-Bentler scaled chi-square (MLR)"}[result.estimator]  # fmt: skip
+    estimator = ESTIMATORS[result.estimator].format(result.core.settings.parameterization)
     notice = sample.notice(result)
     text = [f"{apa.capitalized(notice)}."] if notice else []
     text += [
@@ -34,27 +43,18 @@ def paragraph(result: FitResult) -> str:
         text.append(
             f"Standard errors and percentile confidence intervals come from {result.bootstrap} bootstrap draws."
         )
-    chisq = f"χ²({fi.df:.0f}) = {apa.number(fi.chisq)}, {apa.p_text(fi.pvalue)}"
-    if "chisq_scaled" in fi:
-        chisq = f"scaled χ²({fi.df:.0f}) = {apa.number(fi.chisq_scaled)}, {apa.p_text(fi.pvalue_scaled)}"
-        cfi, tli, rmsea = fi.cfi_robust, fi.tli_robust, fi.rmsea_robust
-        low, high = fi.rmsea_ci_lower_robust, fi.rmsea_ci_upper_robust
-    else:
-        cfi, tli, rmsea, low, high = fi.cfi, fi.tli, fi.rmsea, fi.rmsea_ci_lower, fi.rmsea_ci_upper
-    text.append(
-        f"The model fit the data with {chisq}, CFI = {apa.bounded(cfi, 3)}, TLI = {apa.bounded(tli, 3)}, "
-        f"RMSEA = {apa.bounded(rmsea, 3)}, 90% CI {apa.interval(low, high, 3, True)}, and SRMR = "
-        f"{apa.bounded(fi.srmr, 3)}."
-    )
+    text.append(_fit_sentence(result))
     rel = result.reliability
+    alpha, omega = ("Ordinal alpha", "categorical omega") if result.ordinal else ("Cronbach's alpha", "omega")
     text.append(
-        f"Cronbach's alpha ranged from {apa.bounded(rel.alpha.min())} to {apa.bounded(rel.alpha.max())}, omega from "
+        f"{alpha} ranged from {apa.bounded(rel.alpha.min())} to {apa.bounded(rel.alpha.max())}, {omega} from "
         f"{apa.bounded(rel.omega.min())} to {apa.bounded(rel.omega.max())}, and the average variance extracted "
         f"from {apa.bounded(rel.ave.min())} to {apa.bounded(rel.ave.max())}."
     )
     if len(result.measurement) > 1:
         htmt = result.htmt2.where(~result.htmt2.isna()).to_numpy()
-        text.append(f"The largest HTMT ratio was {apa.bounded(max(v for v in htmt.ravel() if v < 1))}.")
+        basis = " (from the polychoric correlations)" if result.ordinal else ""
+        text.append(f"The largest HTMT ratio{basis} was {apa.bounded(max(v for v in htmt.ravel() if v < 1))}.")
     hyp = result.hypotheses
     if not hyp.empty:
         supported = hyp[hyp.decision == "supported"].hypothesis.tolist()
@@ -65,3 +65,22 @@ def paragraph(result: FitResult) -> str:
     if result.warnings:
         text.append("Warnings: " + " ".join(result.warnings))
     return " ".join(text)
+
+
+def _fit_sentence(result: FitResult) -> str:
+    """The fit sentence: with a scaled test its scaled (ordinal items) or robust (MLR) indices."""
+    fi = result.fit_indices
+    if "chisq_scaled" in fi and result.ordinal:
+        chisq = f"scaled-shifted χ²({fi.df_scaled:.0f}) = {apa.number(fi.chisq_scaled)}, {apa.p_text(fi.pvalue_scaled)}"
+        indices = [("scaled CFI", fi.cfi_scaled), ("scaled TLI", fi.tli_scaled), ("scaled RMSEA", fi.rmsea_scaled)]
+        ci = f", 90% CI {apa.interval(fi.rmsea_ci_lower_scaled, fi.rmsea_ci_upper_scaled, 3, True)}"
+    elif "chisq_scaled" in fi:
+        chisq = f"scaled χ²({fi.df:.0f}) = {apa.number(fi.chisq_scaled)}, {apa.p_text(fi.pvalue_scaled)}"
+        indices = [("CFI", fi.cfi_robust), ("TLI", fi.tli_robust), ("RMSEA", fi.rmsea_robust)]
+        ci = f", 90% CI {apa.interval(fi.rmsea_ci_lower_robust, fi.rmsea_ci_upper_robust, 3, True)}"
+    else:
+        chisq = f"χ²({fi.df:.0f}) = {apa.number(fi.chisq)}, {apa.p_text(fi.pvalue)}"
+        indices = [("CFI", fi.cfi), ("TLI", fi.tli), ("RMSEA", fi.rmsea)]
+        ci = f", 90% CI {apa.interval(fi.rmsea_ci_lower, fi.rmsea_ci_upper, 3, True)}"
+    shown = ", ".join(f"{name} = {apa.bounded(value, 3)}" for name, value in indices)
+    return f"The model fit the data with {chisq}, {shown}{ci}, and SRMR = {apa.bounded(fi.srmr, 3)}."

@@ -89,6 +89,9 @@ def missing_handling(result: FitResult) -> str:
     """
     if result.missing == "fiml":
         method, rows = "full-information maximum likelihood (FIML)", "answering none of the model's variables"
+    elif result.missing == "pairwise":
+        method = "pairwise deletion (each polychoric correlation from the respondents answering both items)"
+        rows = "answering none of the model's variables"
     else:
         method, rows = "listwise deletion", "incomplete on the model's variables"
     return f"{method}: {result.dropped} {'row' if result.dropped == 1 else 'rows'} {rows} left out"

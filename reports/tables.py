@@ -22,6 +22,10 @@ from analysis import FitResult
 from . import apa, sample
 
 HTMT_LIMITS = (0.85, 0.90)  # Henseler et al. (2015): conceptually similar (.90) and distinct (.85) constructs
+ESTIMATORS = {"ML": "Maximum likelihood", "MLR": "Robust maximum likelihood (MLR)",
+              "WLSMV": "Robust diagonally weighted least squares (WLSMV), ordinal items",
+              "DWLS": "Diagonally weighted least squares (DWLS), ordinal items",
+              "ULSMV": "Robust unweighted least squares (ULSMV), ordinal items"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,10 @@ def construct_label(result: FitResult, construct: str) -> str:
 def _sample(result: FitResult):
     rows = [
         *sample.rows(result),
-        ["Estimator", {"ML": "Maximum likelihood", "MLR": "Robust maximum likelihood (MLR)"}[result.estimator]],
+        ["Estimator", ESTIMATORS[result.estimator]],
     ]
+    if result.ordinal:
+        rows.append(["Parameterization", result.core.settings.parameterization.capitalize()])
     if result.bootstrap:
         rows.append(["Bootstrap draws (failed)", f"{result.bootstrap} ({result.bootstrap_failed})"])
     if result.reverse_coded:
@@ -115,6 +121,8 @@ def _wording(result: FitResult) -> dict[str, str]:
 
 def _reliability(result: FitResult):
     table = result.reliability
+    if result.ordinal:
+        return _ordinal_reliability(result, table)
     rows = [
         [construct_label(result, c), apa.bounded(r.alpha), apa.interval(r.alpha_ci_lower, r.alpha_ci_upper, bound=True),
          apa.bounded(r.omega), apa.bounded(r.cr), apa.bounded(r.ave)]
@@ -128,6 +136,18 @@ def _reliability(result: FitResult):
     return "Reliability and convergent validity", ["Construct", "α", "95% CI", "ω", "CR", "AVE"], rows, note
 
 
+def _ordinal_reliability(result: FitResult, table: pd.DataFrame):
+    rows = [[construct_label(result, c), apa.bounded(r.alpha), apa.bounded(r.omega), apa.bounded(r.cr),
+             apa.bounded(r.ave)] for c, r in zip(table.index, table.itertuples(), strict=True)]  # fmt: skip
+    note = (
+        "Ordinal α = alpha of the polychoric correlations (semTools compRelSEM, tau.eq = TRUE, ord.scale = FALSE); "
+        "ω = categorical omega (Green & Yang, 2009; semTools compRelSEM); CR = composite reliability (Jöreskog's ρ "
+        "from standardized loadings); AVE = average variance extracted. Common thresholds: α, ω, CR ≥ .70; "
+        "AVE ≥ .50."
+    )
+    return "Reliability and convergent validity", ["Construct", "Ordinal α", "ω", "CR", "AVE"], rows, note
+
+
 def _htmt(result: FitResult):
     if len(result.measurement) < 2:
         return None
@@ -139,8 +159,9 @@ def _htmt(result: FitResult):
 
     rows = _lower_triangle(result, matrix, cell, diagonal=lambda c: "—")
     note = (
-        "Heterotrait-monotrait ratios with geometric means (HTMT2; Roemer et al., 2021). "
-        "† above .85, ‡ above .90 (Henseler et al., 2015): discriminant validity is in doubt."
+        "Heterotrait-monotrait ratios with geometric means (HTMT2; Roemer et al., 2021)"
+        + (", from the polychoric correlations. " if result.ordinal else ". ")
+        + "† above .85, ‡ above .90 (Henseler et al., 2015): discriminant validity is in doubt."
     )
     return "Discriminant validity: HTMT", ["Construct", *range_labels(matrix)], rows, note
 
@@ -183,7 +204,20 @@ def _fit(result: FitResult):
          "≤ .06"],
         ["SRMR", apa.bounded(fi.srmr, 3), "≤ .08"],
     ]  # fmt: skip
-    if "chisq_scaled" in fi:
+    if "chisq_scaled" in fi and result.ordinal:
+        rows += [
+            [f"Scaled-shifted χ² ({result.estimator})", f"{apa.number(fi.chisq_scaled)} (df = {fi.df_scaled:.0f})", ""],
+            ["p (scaled)", apa.p_value(fi.pvalue_scaled), "> .05"],
+            ["Scaled CFI", apa.bounded(fi.cfi_scaled, 3), "≥ .95"],
+            ["Scaled TLI", apa.bounded(fi.tli_scaled, 3), "≥ .95"],
+            [
+                "Scaled RMSEA [90% CI]",
+                f"{apa.bounded(fi.rmsea_scaled, 3)} "
+                f"{apa.interval(fi.rmsea_ci_lower_scaled, fi.rmsea_ci_upper_scaled, 3, True)}",
+                "≤ .06",
+            ],
+        ]
+    elif "chisq_scaled" in fi:
         rows += [
             ["Scaled χ² (Yuan-Bentler)", f"{apa.number(fi.chisq_scaled)} (c = {apa.number(fi.scaling_factor, 3)})", ""],
             ["Robust CFI", apa.bounded(fi.cfi_robust, 3), "≥ .95"],
@@ -191,9 +225,14 @@ def _fit(result: FitResult):
             ["Robust RMSEA [90% CI]", f"{apa.bounded(fi.rmsea_robust, 3)} "
              f"{apa.interval(fi.rmsea_ci_lower_robust, fi.rmsea_ci_upper_robust, 3, True)}", "≤ .06"],
         ]  # fmt: skip
-    rows += [["AIC", apa.number(fi.aic), ""], ["BIC", apa.number(fi.bic), ""]]
+    if "aic" in fi:  # none without a likelihood (ordinal items)
+        rows += [["AIC", apa.number(fi.aic), ""], ["BIC", apa.number(fi.bic), ""]]
     rivals = _rival_models(result)
     note = f"N = {result.n}. Cutoffs after Hu and Bentler (1999)."
+    if result.ordinal:
+        note += (" χ², CFI, TLI, RMSEA and SRMR (on the polychoric correlations) are those of the DWLS fit"
+                 + ("; the scaled indices use the mean- and variance-adjusted χ², as lavaan." if "chisq_scaled" in fi
+                    else "."))  # fmt: skip
     if rivals:
         note += " " + " ".join(text for _, text in rivals)
     return "Model fit", ["Index", "Value", "Cutoff"], rows + [row for row, _ in rivals], note
@@ -233,7 +272,9 @@ def _paths(result: FitResult):
     if result.bootstrap:
         kind = f"percentile bootstrap, {result.bootstrap} draws"
     else:
-        kind = "Wald with robust (Huber-White) SEs" if result.estimator == "MLR" else "Wald"
+        robust = {"MLR": "Wald with robust (Huber-White) SEs", "WLSMV": "Wald with robust (sandwich) SEs",
+                  "ULSMV": "Wald with robust (sandwich) SEs"}  # fmt: skip
+        kind = robust.get(result.estimator, "Wald")
         kind += "; defined effects (:=) by the delta method"
     note = f"b = unstandardized estimate; β = standardized (std.all); 95% CI of b ({kind}). {apa.STARS_NOTE}"
     return "Structural paths and indirect effects", ["Path", "b", "SE", "β", "95% CI", "p"], rows, note
