@@ -250,8 +250,9 @@ class FitResult:
                       f"({vif.idxmax()}; > 3.3 flags bias)"]  # fmt: skip
         return lines
 
-    def report(self, out_dir, formats=("html", "pdf", "tex", "docx"), title: str | None = None) -> list:
-        """Write the paper-ready report (see `reports.render`) into `out_dir`; return the files."""
+    def report(self, out_dir, formats=("html", "pdf", "tex", "docx"), title: str | None = None, **options) -> list:
+        """Write the paper-ready report into `out_dir`; return the files. `options`: `reports.render`'s
+        (``cutoffs``, ``labels``, ``style``)."""
         if self.groups is not None:
             raise ValueError(
                 "the paper report covers single-group fits; for a multi-group fit use summary(), the estimates "
@@ -259,7 +260,7 @@ class FitResult:
             )
         import reports  # reports reads results; imported here so analysis never needs it to fit
 
-        return reports.render(self, out_dir, formats=formats, title=title)
+        return reports.render(self, out_dir, formats=formats, title=title, **options)
 
     def to_dict(self) -> dict:
         """Plain Python (JSON-ready) form of the result."""

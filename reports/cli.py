@@ -16,6 +16,7 @@ from analysis.cli import add_data_arguments, read_data
 from analysis.fit import MISSING
 
 from .render import FORMATS, render
+from .word import STYLES
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -28,6 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--estimator", choices=ESTIMATORS, default="ML", help="MLR: robust SEs and scaled test")
     command.add_argument("--missing", choices=MISSING, default="listwise", help="fiml (= ml): full-information ML")
     command.add_argument("--title", help="report title (default: the instrument's title)")
+    command.add_argument("--table-style", choices=STYLES, default="apa",
+                         help="Word tables: APA 7 horizontal rules only, or every border")  # fmt: skip
     command.set_defaults(run=run_report)
 
 
@@ -35,6 +38,7 @@ def run_report(args: argparse.Namespace) -> int:
     data, ins = read_data(args)
     model = args.model.read_text(encoding="utf-8") if args.model else None
     result = fit(data, model, estimator=args.estimator, missing=args.missing, instrument=ins)
-    files = render(result, args.out, formats=args.formats, title=args.title)
+    labels = args.data if args.data.lower().endswith(".sav") else None  # SPSS variable labels as item wordings
+    files = render(result, args.out, formats=args.formats, title=args.title, labels=labels, style=args.table_style)
     print(f"wrote {', '.join(f.name for f in files)} to {args.out}/")
     return 0

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from analysis import FitResult
 
-from . import apa, sample
+from . import apa, criteria, sample
+
+LEVELS = {"good": "fit the data well", "acceptable": "fit the data acceptably but not well",
+          "poor": "fit the data poorly"}  # fmt: skip
+SUGGESTIONS = 3  # modification indices named when the fit is poor
 
 
-def paragraph(result: FitResult) -> str:
+def paragraph(result: FitResult, cutoffs: criteria.Cutoffs | None = None) -> str:
     """Plain academic English describing estimation, fit, reliability and validity, and the hypotheses.
+
+    The fit is worded from the indices against `cutoffs` (default Hu and Bentler 1999): good,
+    acceptable or poor, naming the indices that miss and, for a poor fit, the modification indices
+    that would help most (when the result offers ``modindices()``).
 
     Examples
     --------
     >>> print(paragraph(res))  # doctest: +SKIP
     The model was estimated by maximum likelihood in socialimp ...
     """
-    fi = result.fit_indices
     estimator = {"ML": "maximum likelihood", "MLR": "maximum likelihood with robust (Huber-White) standard errors "
                  "and the Yuan-Bentler scaled chi-square (MLR)"}[result.estimator]  # fmt: skip
     notice = sample.notice(result)
@@ -34,18 +41,7 @@ def paragraph(result: FitResult) -> str:
         text.append(
             f"Standard errors and percentile confidence intervals come from {result.bootstrap} bootstrap draws."
         )
-    chisq = f"χ²({fi.df:.0f}) = {apa.number(fi.chisq)}, {apa.p_text(fi.pvalue)}"
-    if "chisq_scaled" in fi:
-        chisq = f"scaled χ²({fi.df:.0f}) = {apa.number(fi.chisq_scaled)}, {apa.p_text(fi.pvalue_scaled)}"
-        cfi, tli, rmsea = fi.cfi_robust, fi.tli_robust, fi.rmsea_robust
-        low, high = fi.rmsea_ci_lower_robust, fi.rmsea_ci_upper_robust
-    else:
-        cfi, tli, rmsea, low, high = fi.cfi, fi.tli, fi.rmsea, fi.rmsea_ci_lower, fi.rmsea_ci_upper
-    text.append(
-        f"The model fit the data with {chisq}, CFI = {apa.bounded(cfi, 3)}, TLI = {apa.bounded(tli, 3)}, "
-        f"RMSEA = {apa.bounded(rmsea, 3)}, 90% CI {apa.interval(low, high, 3, True)}, and SRMR = "
-        f"{apa.bounded(fi.srmr, 3)}."
-    )
+    text += _fit_sentences(result, criteria.Cutoffs.of(cutoffs))
     rel = result.reliability
     text.append(
         f"Cronbach's alpha ranged from {apa.bounded(rel.alpha.min())} to {apa.bounded(rel.alpha.max())}, omega from "
@@ -65,3 +61,51 @@ def paragraph(result: FitResult) -> str:
     if result.warnings:
         text.append("Warnings: " + " ".join(result.warnings))
     return " ".join(text)
+
+
+def _fit_sentences(result: FitResult, cutoffs: criteria.Cutoffs) -> list[str]:
+    """The fit verdict against the stated cutoffs, the indices, and what to free when the fit is poor."""
+    fi = result.fit_indices
+    chisq = f"χ²({fi.df:.0f}) = {apa.number(fi.chisq)}, {apa.p_text(fi.pvalue)}"
+    low, high = fi.rmsea_ci_lower, fi.rmsea_ci_upper
+    if "chisq_scaled" in fi:
+        chisq = f"scaled χ²({fi.df:.0f}) = {apa.number(fi.chisq_scaled)}, {apa.p_text(fi.pvalue_scaled)}"
+        low, high = fi.rmsea_ci_lower_robust, fi.rmsea_ci_upper_robust
+    values = criteria.reported_indices(fi)
+    level, missed = criteria.verdict(fi, cutoffs)
+    robust = "robust " if "chisq_scaled" in fi else ""
+    sentence = (
+        f"By the cutoffs of {cutoffs.source} for good fit ({cutoffs.describe()}; acceptable: "
+        f"{cutoffs.describe('acceptable')}), the model {LEVELS[level]}: {chisq}, {robust}CFI = "
+        f"{apa.bounded(values['cfi'], 3)}, TLI = {apa.bounded(values['tli'], 3)}, RMSEA = "
+        f"{apa.bounded(values['rmsea'], 3)}, 90% CI {apa.interval(low, high, 3, True)}, and SRMR = "
+        f"{apa.bounded(values['srmr'], 3)}"
+    )
+    if missed:
+        sentence += f"; {_listed(missed)} {'misses' if len(missed) == 1 else 'miss'} the cutoff"
+        sentence += f"{'' if len(missed) == 1 else 's'} for {'good' if level == 'acceptable' else 'acceptable'} fit"
+    sentences = [sentence + "."]
+    if level == "poor":
+        sentences += _modification_sentence(result)
+    return sentences
+
+
+def _modification_sentence(result: FitResult) -> list[str]:
+    """The largest modification indices (lavaan's ``modindices(fit, sort. = TRUE)``), if the result has them."""
+    modindices = getattr(result, "modindices", None)
+    if modindices is None:
+        return []
+    top = modindices().head(SUGGESTIONS)
+    if top.empty:
+        return []
+    named = [f"{row.lhs} {row.op} {row.rhs} (MI = {apa.number(row.mi)}, standardized EPC = "
+             f"{apa.bounded(row.sepc_all)})" for row in top.itertuples()]  # fmt: skip
+    return [
+        f"The largest modification indices were for {_listed(named)}; any such change needs a theoretical reason "
+        "and a confirmation on new data."
+    ]
+
+
+def _listed(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
