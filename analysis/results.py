@@ -61,6 +61,8 @@ class FitResult:
     # Multi-group fits (`analysis.fit(group=)`): each row's group, aligned with `data`; `sample_cov` and
     # `latent_cov` are then stacked by group (outer index the group label), `estimates` has a `group` column.
     groups: pd.Series | None = field(default=None, repr=False)
+    claims: tuple = field(default=(), repr=False)  # the user's hypotheses (`fit(hypotheses=)`), parsed
+    options: dict = field(default_factory=dict, repr=False)  # fit()'s options but the bootstrap: to fit a rival alike
 
     @property
     def n(self) -> int:
@@ -123,10 +125,11 @@ class FitResult:
 
     @cached_property
     def hypotheses(self) -> pd.DataFrame:
-        """One row per hypothesis of the instrument (fits of the default model only): evidence and decision."""
-        if self.instrument is None:
+        """One row per hypothesis, evidence and decision: those given to `fit(hypotheses=)`, else the
+        instrument's (fits of its default model only)."""
+        if not self.claims and self.instrument is None:
             return pd.DataFrame(columns=hypotheses.COLUMNS)
-        return hypotheses.evaluate(self, self.raw)
+        return hypotheses.evaluate(self, self.raw, self.claims)
 
     @cached_property
     def power(self) -> pd.Series:

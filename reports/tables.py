@@ -222,17 +222,16 @@ def _fit(result: FitResult, cutoffs: criteria.Cutoffs):
 
 
 def _rival_models(result: FitResult) -> list[tuple[list[str], str]]:
-    """The instrument's model comparisons (RQ2: six-factor CFA vs one factor) as decided among the hypotheses.
+    """The model comparisons among the hypotheses (the instrument's RQ2, six-factor CFA vs one factor, or a
+    user's ``compare:``).
 
     Each is a row of the model fit table with the chi-square difference test, and the sentence its note adds.
     """
-    if result.instrument is None:
-        return []
-    kinds = {h.id: h.test.kind for q in result.instrument.research_questions for h in q.hypotheses}
     table = result.hypotheses
     rivals = []
-    for row in table[table.hypothesis.map(kinds) == "comparison"].itertuples():
-        label = f"{apa.capitalized(row.test.split(':')[0])} ({row.research_question}, {row.hypothesis})"
+    for row in table[table.kind.isin(["comparison", "rival"])].itertuples():
+        where = ", ".join(filter(None, [row.research_question, row.hypothesis]))
+        label = f"{apa.capitalized(row.test.split(':')[0])} ({where})"
         if pd.isna(row.pvalue):  # not evaluated: the row says so, the note why
             cells = [label, row.decision, ""]
         else:
@@ -273,9 +272,7 @@ def _hypotheses(result: FitResult):
         if pd.notna(row.pvalue):
             evidence += f", {apa.p_text(row.pvalue)}"
         rows.append([row.research_question, f"{row.hypothesis}: {row.statement}", evidence, row.decision])
-    return (
-        "Hypotheses",
-        ["RQ", "Hypothesis", "Evidence", "Decision"],
-        rows,
-        "Decision rules: " + "; ".join(sorted(set(table.rule.dropna()))),
-    )
+    columns = ["RQ", "Hypothesis", "Evidence", "Decision"]
+    if not table.research_question.astype(bool).any():  # a user's own hypotheses answer no research question
+        columns, rows = columns[1:], [row[1:] for row in rows]
+    return "Hypotheses", columns, rows, "Decision rules: " + "; ".join(sorted(set(table.rule.dropna())))
