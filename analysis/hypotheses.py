@@ -11,8 +11,9 @@ A user's hypotheses are a dict id -> statement in a small mini-syntax, one line 
 
 Examples
 --------
->>> res = analysis.fit(data, model, hypotheses={"H1": "dem65 ~ dem60 > 0", "H2": "ind := g1*b2",
-...                                           "H3": "compare: ind60 =~ x1 + x2 + x3; dem =~ y1 + y2 + y3 + y4"})
+>>> rival = "ind60 =~ x1 + x2 + x3; dem60 =~ y1 + y2 + y3 + y4; dem65 =~ y5 + y6 + y7 + y8; dem65 ~ dem60"
+>>> hypotheses = {"H1": "dem65 ~ dem60 > 0", "H2": "ind := g1*b2", "H3": f"compare: {rival}"}
+>>> res = analysis.fit(data, model, hypotheses=hypotheses)  # doctest: +SKIP
 >>> res.hypotheses[["hypothesis", "test", "estimate", "pvalue", "decision"]]  # doctest: +SKIP
 """
 
@@ -41,6 +42,8 @@ COLUMNS = ["research_question", "hypothesis", "statement", "test", "estimate", "
 ``kind``: the test (path, indirect, comparison, regression, crosstab, multigroup; rival for a user's comparison)."""
 SIGN_RULE = "two-sided p < .05 and the expected sign"
 NONZERO_RULE = "two-sided p < .05"
+RESTRICTED_RIVAL_RULE = "the more restricted rival fits significantly worse: p < .05"
+GENERAL_RIVAL_RULE = "the model's restrictions of the more general rival hold: p >= .05"
 SIGNS = {">": "positive", "<": "negative", None: "nonzero"}
 MINI_SYNTAX = "write 'y ~ x', 'y ~ x > 0', 'y ~ x < 0', 'name := a*b' or 'compare: <lavaan model of the rival>'"
 _CLAIM = re.compile(r"^\s*(?P<lhs>[A-Za-z_.][\w.]*)\s*(?P<op>~|:=)\s*(?P<rhs>.+?)\s*(?:(?P<sign>[<>])\s*0\s*)?$")
@@ -182,9 +185,9 @@ def _rival(result, raw, hyp) -> dict:
     restricted = rival.fit_indices.df > result.fit_indices.df
     statistic = f"chi-square difference {test.chisq_diff:.2f} on {test.df_diff:.0f} df"
     if restricted:  # the rival restricts the model: it must fit significantly worse
-        decision, rule = test.pvalue < ALPHA, "the more restricted rival fits significantly worse: p < .05"
+        decision, rule = test.pvalue < ALPHA, RESTRICTED_RIVAL_RULE
     else:  # the model restricts the rival: its restrictions must hold
-        decision, rule = test.pvalue >= ALPHA, "the model's restrictions of the more general rival hold: p >= .05"
+        decision, rule = test.pvalue >= ALPHA, GENERAL_RIVAL_RULE
     return {"test": f"fitted model vs rival: {statistic}", "estimate": test.chisq_diff, "pvalue": test.pvalue,
             "df": test.df_diff, "decision": "supported" if decision else "not supported", "rule": rule}  # fmt: skip
 

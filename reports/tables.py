@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import FitResult
+from analysis.hypotheses import GENERAL_RIVAL_RULE
 
 from . import apa, criteria, sample
 
@@ -235,7 +236,8 @@ def _rival_models(result: FitResult) -> list[tuple[list[str], str]]:
         if pd.isna(row.pvalue):  # not evaluated: the row says so, the note why
             cells = [label, row.decision, ""]
         else:
-            cells = [label, f"Δχ²({row.df:.0f}) = {apa.number(row.estimate)}, {apa.p_text(row.pvalue)}", "p < .05"]
+            cutoff = "p ≥ .05" if row.rule == GENERAL_RIVAL_RULE else "p < .05"
+            cells = [label, f"Δχ²({row.df:.0f}) = {apa.number(row.estimate)}, {apa.p_text(row.pvalue)}", cutoff]
         rivals.append((cells, f"{row.hypothesis} {row.decision}: {row.rule}."))
     return rivals
 

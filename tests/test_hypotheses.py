@@ -98,6 +98,8 @@ def test_a_more_general_rival_asks_whether_the_models_restrictions_hold():
     row = res.hypotheses.iloc[0]
     assert row.pvalue == pytest.approx(LAVAAN["hs_paths"]["pvalue"], abs=1e-5) and row.decision == "supported"
     assert row.rule == "the model's restrictions of the more general rival hold: p >= .05"
+    fit_rows = {row[0]: row for row in next(t for t in build(res) if t.title == "Model fit").rows}
+    assert fit_rows["Fitted model vs rival (H)"][1:] == ["Δχ²(1) = 1.13, p = .287", "p ≥ .05"]
 
 
 def test_user_hypotheses_fill_the_hypotheses_table_and_the_fit_table(poldem):
