@@ -134,8 +134,9 @@ def failures(result: FitResult, cutoffs: Cutoffs | None = None, label=str) -> li
     found = []
     level, missed = verdict(result.fit_indices, cutoffs)
     if level != "good":
-        found.append(f"Model fit is {level}: {', '.join(missed)} miss the cutoffs for "
-                     f"{'good' if level == 'acceptable' else 'acceptable'} fit")  # fmt: skip
+        verb = "misses" if len(missed) == 1 else "miss"
+        target = "good" if level == "acceptable" else "acceptable"
+        found.append(f"Model fit is {level}: {apa.listed(missed)} {verb} the cutoffs for {target} fit")
     for construct, row in result.reliability.iterrows():
         found += [
             f"{RELIABILITY_NAMES[stat]} of {label(construct)} is {apa.bounded(row[stat])}, below {apa.bounded(bound)}"

@@ -82,7 +82,7 @@ def _fit_sentences(result: FitResult, cutoffs: criteria.Cutoffs) -> list[str]:
         f"{apa.bounded(values['srmr'], 3)}"
     )
     if missed:
-        sentence += f"; {_listed(missed)} {'misses' if len(missed) == 1 else 'miss'} the cutoff"
+        sentence += f"; {apa.listed(missed)} {'misses' if len(missed) == 1 else 'miss'} the cutoff"
         sentence += f"{'' if len(missed) == 1 else 's'} for {'good' if level == 'acceptable' else 'acceptable'} fit"
     sentences = [sentence + "."]
     if level == "poor":
@@ -101,11 +101,6 @@ def _modification_sentence(result: FitResult) -> list[str]:
     named = [f"{row.lhs} {row.op} {row.rhs} (MI = {apa.number(row.mi)}, standardized EPC = "
              f"{apa.bounded(row.sepc_all)})" for row in top.itertuples()]  # fmt: skip
     return [
-        f"The largest modification indices were for {_listed(named)}; any such change needs a theoretical reason "
+        f"The largest modification indices were for {apa.listed(named)}; any such change needs a theoretical reason "
         "and a confirmation on new data."
     ]
-
-
-def _listed(names: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import docx
 import pandas as pd
+import pyreadstat
 import pytest
 
 import analysis
@@ -181,3 +182,10 @@ def test_report_with_group_writes_one_report_per_group(tmp_path, capsys):
     assert "Observations analysed 156" in text(page)
     assert main(["report", HS_DATA, "--model", HS_MODEL, "--group", "schools", "--out", str(tmp_path)]) == 2
     assert "group column 'schools' is not in the data" in capsys.readouterr().err
+
+
+def test_report_of_a_sav_file_takes_its_variable_labels_as_wordings(tmp_path, capsys):
+    sav = tmp_path / "hs.sav"
+    pyreadstat.write_sav(pd.read_csv(HS_DATA), sav, column_labels={"x7": "Speeded addition"})
+    assert main(["report", str(sav), "--model", HS_MODEL, "--format", "html", "--out", str(tmp_path / "out")]) == 0
+    assert "x7 Speeded addition" in text((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))

@@ -94,6 +94,19 @@ def test_low_reliability_and_ave_are_marked_and_listed():
     assert "below its threshold" in next(t for t in build(demo) if t.title.startswith("Reliability")).note
 
 
+def test_low_alpha_omega_and_cr_are_marked_and_listed():
+    res = analysis.fit(pd.read_csv(DATA / "hs1939.csv"), (DATA / "hs.lavaan").read_text(encoding="utf-8"))
+    table = next(t for t in build(res) if t.title == "Reliability and convergent validity").frame()
+    rows = table.set_index("Construct")
+    assert rows.loc["visual", ["α", "ω", "CR", "AVE"]].tolist() == [".63†", ".61†", ".63†", ".37†"]
+    assert rows.loc["textual", ["α", "ω", "CR", "AVE"]].tolist() == [".88", ".89", ".89", ".72"]
+    assert criteria.failures(res)[:3] == [
+        "Model fit is poor: TLI and RMSEA miss the cutoffs for acceptable fit",  # TLI .896, RMSEA .092
+        "Cronbach's α of visual is .63, below .70",
+        "ω of visual is .61, below .70",
+    ]
+
+
 def test_a_model_passing_every_check_says_so(tmp_path):
     res = analysis.fit(pd.read_csv(DATA / "hs1939.csv"), (DATA / "hs.lavaan").read_text(encoding="utf-8"))
     assert all(not line.startswith(("Fornell", "HTMT")) for line in criteria.failures(res))
