@@ -112,7 +112,7 @@ def fit(
         raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
     ins = instrument or instrument_pkg.load()
     text = model if model is not None else ins.to_lavaan()
-    claims = hypothesis_tests.parse(hypotheses, syntax.parse(text))
+    claims = hypothesis_tests.parse(hypotheses, syntax.parse(text), grouped=group is not None)
     text = hypothesis_tests.with_definitions(text, claims)
     parsed = syntax.parse(text)
     names = partable.names(parsed, fixed_x)

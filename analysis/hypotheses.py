@@ -71,8 +71,11 @@ class UserHypothesis:
     expect: str = "nonzero"  # or "positive", "negative"; "better" for a rival comparison
 
 
-def parse(hypotheses: dict[str, str] | None, model: pd.DataFrame) -> tuple[UserHypothesis, ...]:
+def parse(hypotheses: dict[str, str] | None, model: pd.DataFrame, grouped: bool = False) -> tuple[UserHypothesis, ...]:
     """A user's hypotheses read from the mini-syntax and checked against the parsed `model` before it is fitted.
+
+    In a multi-group fit (`grouped`) a path has one estimate per group, so a path hypothesis is refused
+    with the way to state it: labels per group and a defined difference.
 
     Examples
     --------
@@ -83,10 +86,10 @@ def parse(hypotheses: dict[str, str] | None, model: pd.DataFrame) -> tuple[UserH
         return ()
     if not isinstance(hypotheses, dict):
         raise ValueError(f"hypotheses must be a dict of id -> statement, not {type(hypotheses).__name__}")
-    return tuple(_claim(str(key), statement, model) for key, statement in hypotheses.items())
+    return tuple(_claim(str(key), statement, model, grouped) for key, statement in hypotheses.items())
 
 
-def _claim(key: str, statement, model: pd.DataFrame) -> UserHypothesis:
+def _claim(key: str, statement, model: pd.DataFrame, grouped: bool) -> UserHypothesis:
     if not isinstance(statement, str):
         raise ValueError(f"hypothesis {key!r}: give a string; {MINI_SYNTAX}")
     if statement.strip().startswith("compare:"):
@@ -104,6 +107,11 @@ def _claim(key: str, statement, model: pd.DataFrame) -> UserHypothesis:
             paths = model[model.op == "~"]
             known = ", ".join(paths.lhs + " ~ " + paths.rhs) or "none"
             raise ModelError(f"hypothesis {key!r}: the model has no path {lhs} ~ {rhs}; its paths: {known}")
+        if grouped:
+            raise ModelError(
+                f"hypothesis {key!r}: in a multi-group fit {lhs} ~ {rhs} has one estimate per group; label it per "
+                f"group ({lhs} ~ c(b1, b2)*{rhs}) and state a defined effect, e.g. 'd := b1 - b2'"
+            )
         return UserHypothesis(key, statement, UserTest("path", outcome=lhs, predictor=rhs), expect)
     defined = model[(model.op == syntax.DEFINE) & (model.lhs == lhs)]
     if not defined.empty and _bare(defined.rhs.iloc[0]) != _bare(rhs):

@@ -112,6 +112,17 @@ def test_user_hypotheses_fill_the_hypotheses_table_and_the_fit_table(poldem):
     assert "H4 supported: the more restricted rival fits significantly worse" in tables["Model fit"].note
 
 
+def test_a_defined_group_difference_is_tested_and_a_bare_path_refused_in_a_multigroup_fit():
+    data = pd.read_csv(DATA / "hs1939.csv")
+    model = HS_PATHS.replace("speed ~ visual", "speed ~ c(b1, b2)*visual")
+    res = analysis.fit(data, model, group="school", hypotheses={"H": "d := b1 - b2"})
+    est = res.estimates.set_index(["lhs", "op"]).loc[("speed", "~")]
+    slopes = est[est.rhs == "visual"].sort_values("group").est.to_numpy()
+    assert res.hypotheses.iloc[0].estimate == pytest.approx(slopes[0] - slopes[1], abs=1e-9)
+    with pytest.raises(ModelError, match="one estimate per group; label it per group"):
+        analysis.fit(data, model, group="school", hypotheses={"H": "speed ~ textual"})
+
+
 def test_a_rival_that_is_not_comparable_leaves_the_hypothesis_open():
     data = pd.read_csv(DATA / "hs1939.csv")
     res = analysis.fit(data, HS_PATHS, hypotheses={"H": "compare: visual =~ x1 + x2 + x3"})
