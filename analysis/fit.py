@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 
 import instrument as instrument_pkg
 
+from . import hypotheses as hypothesis_tests
 from . import sem, syntax
 from .data import numeric, reverse_code
 from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolutionWarning, ModelError
@@ -46,6 +47,7 @@ def fit(
     executor: Executor | None = None,
     n_jobs: int | None = None,
     instrument: instrument_pkg.Instrument | None = None,
+    hypotheses: dict[str, str] | None = None,
 ) -> FitResult:
     """Estimate a structural equation model and everything a paper reports about it, as lavaan's ``sem()``.
 
@@ -106,6 +108,11 @@ def fit(
         pool over `n_jobs` processes (None: every core; 1: in this process).
     instrument : Instrument, optional
         Whose reverse-keyed items are recoded and whose hypotheses are tested.
+    hypotheses : dict, optional
+        Your own hypotheses, id -> statement, tested in ``res.hypotheses`` and the report instead of
+        the instrument's: ``"y ~ x"`` (or ``"y ~ x > 0"``, ``"< 0"``), ``"ind := a*b"`` (added to the
+        model when new), ``"compare: <lavaan model>"`` (the model against a rival); see
+        `analysis.hypotheses`.
 
     Returns
     -------
@@ -117,12 +124,15 @@ def fit(
     >>> res = analysis.fit(analysis.simulate(500, seed=1))
     >>> res.fit_indices[["chisq", "df", "cfi", "rmsea", "srmr"]]  # doctest: +SKIP
     >>> print(res.summary())  # doctest: +SKIP
+    >>> analysis.fit(data, model, hypotheses={"H1": "dem65 ~ dem60 > 0", "H2": "ind := g1*b2"})  # doctest: +SKIP
     """
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
     missing = "fiml" if missing == "ml" else missing
     ins = instrument or instrument_pkg.load()
     text = model if model is not None else ins.to_lavaan()
+    claims = hypothesis_tests.parse(hypotheses, syntax.parse(text), grouped=group is not None)
+    text = hypothesis_tests.with_definitions(text, claims)
     parsed = syntax.parse(text)
     names = partable.names(parsed, fixed_x)
     settings = sem.Settings(estimator, missing, information, std_lv, orthogonal, fixed_x, meanstructure,
@@ -182,6 +192,11 @@ def fit(
         bootstrap_failed=0 if boot is None else boot.failed,
         groups=None if single else labels,
         core=result,
+        claims=claims,
+        options=dict(estimator=estimator, missing=missing, group=group, group_equal=group_equal,
+                     group_partial=group_partial, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x,
+                     meanstructure=meanstructure, information=information, ordered=ordered,
+                     parameterization=parameterization, identification=identification, instrument=instrument),
     )  # fmt: skip
 
 

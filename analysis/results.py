@@ -65,6 +65,8 @@ class FitResult:
     # `latent_cov` are then stacked by group (outer index the group label), `estimates` has a `group` column.
     groups: pd.Series | None = field(default=None, repr=False)
     core: sem.Fit | None = field(default=None, repr=False)  # the SEM core's fit: its model and optimum
+    claims: tuple = field(default=(), repr=False)  # the user's hypotheses (`fit(hypotheses=)`), parsed
+    options: dict = field(default_factory=dict, repr=False)  # fit()'s options but the bootstrap: to fit a rival alike
 
     @property
     def n(self) -> int:
@@ -163,14 +165,15 @@ class FitResult:
 
     @cached_property
     def hypotheses(self) -> pd.DataFrame:
-        """One row per hypothesis of the instrument (fits of the default model only): evidence and decision.
+        """One row per hypothesis, evidence and decision: those given to `fit(hypotheses=)`, else the
+        instrument's (fits of its default model only).
 
         Of an ordinal fit, the model comparison refits both models as ordinal by the same estimator; the
         multi-group comparison of paths is left "not evaluated" (equal regressions are not supported there).
         """
-        if self.instrument is None:
+        if not self.claims and self.instrument is None:
             return pd.DataFrame(columns=hypotheses.COLUMNS)
-        return hypotheses.evaluate(self, self.raw)
+        return hypotheses.evaluate(self, self.raw, self.claims)
 
     @cached_property
     def power(self) -> pd.Series:
@@ -310,8 +313,9 @@ class FitResult:
                       f"({vif.idxmax()}; > 3.3 flags bias)"]  # fmt: skip
         return lines
 
-    def report(self, out_dir, formats=("html", "pdf", "tex", "docx"), title: str | None = None) -> list:
-        """Write the paper-ready report (see `reports.render`) into `out_dir`; return the files."""
+    def report(self, out_dir, formats=("html", "pdf", "tex", "docx"), title: str | None = None, **options) -> list:
+        """Write the paper-ready report into `out_dir`; return the files. `options`: `reports.render`'s
+        (``cutoffs``, ``labels``, ``style``)."""
         if self.groups is not None:
             raise ValueError(
                 "the paper report covers single-group fits; for a multi-group fit use summary(), the estimates "
@@ -319,7 +323,7 @@ class FitResult:
             )
         import reports  # reports reads results; imported here so analysis never needs it to fit
 
-        return reports.render(self, out_dir, formats=formats, title=title)
+        return reports.render(self, out_dir, formats=formats, title=title, **options)
 
     def to_dict(self) -> dict:
         """Plain Python (JSON-ready) form of the result."""

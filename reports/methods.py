@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from analysis import FitResult
 
-from . import apa, sample
+from . import apa, criteria, sample
+
+LEVELS = {"good": "fit the data well", "acceptable": "fit the data acceptably but not well",
+          "poor": "fit the data poorly"}  # fmt: skip
+SUGGESTIONS = 3  # modification indices named when the fit is poor
 
 ESTIMATORS = {
     "ML": "maximum likelihood",
     "MLR": "maximum likelihood with robust (Huber-White) standard errors and the Yuan-Bentler scaled chi-square (MLR)",
+    "MLM": "maximum likelihood with robust standard errors and the Satorra-Bentler scaled chi-square (MLM)",
     "WLSMV": "diagonally weighted least squares on the thresholds and polychoric correlations, with robust standard "
     "errors and the mean- and variance-adjusted chi-square (WLSMV, ordinal items; {} parameterization)",
     "DWLS": "diagonally weighted least squares on the thresholds and polychoric correlations (DWLS, ordinal items; {} "
@@ -18,8 +23,12 @@ ESTIMATORS = {
 }
 
 
-def paragraph(result: FitResult) -> str:
+def paragraph(result: FitResult, cutoffs: criteria.Cutoffs | None = None) -> str:
     """Plain academic English describing estimation, fit, reliability and validity, and the hypotheses.
+
+    The fit is worded from the indices against `cutoffs` (default Hu and Bentler 1999): good,
+    acceptable or poor, naming the indices that miss and, for a poor fit, the modification indices
+    that would help most (when the result offers ``modindices()``).
 
     Examples
     --------
@@ -43,7 +52,7 @@ def paragraph(result: FitResult) -> str:
         text.append(
             f"Standard errors and percentile confidence intervals come from {result.bootstrap} bootstrap draws."
         )
-    text.append(_fit_sentence(result))
+    text += _fit_sentences(result, criteria.Cutoffs.of(cutoffs))
     rel = result.reliability
     alpha, omega = ("Ordinal alpha", "categorical omega") if result.ordinal else ("Cronbach's alpha", "omega")
     text.append(
@@ -67,20 +76,46 @@ def paragraph(result: FitResult) -> str:
     return " ".join(text)
 
 
-def _fit_sentence(result: FitResult) -> str:
-    """The fit sentence: with a scaled test its scaled (ordinal items) or robust (MLR) indices."""
+def _fit_sentences(result: FitResult, cutoffs: criteria.Cutoffs) -> list[str]:
+    """The fit verdict against the stated cutoffs, the indices, and what to free when the fit is poor."""
     fi = result.fit_indices
+    chisq = f"χ²({fi.df:.0f}) = {apa.number(fi.chisq)}, {apa.p_text(fi.pvalue)}"
     if "chisq_scaled" in fi and result.ordinal:
         chisq = f"scaled-shifted χ²({fi.df_scaled:.0f}) = {apa.number(fi.chisq_scaled)}, {apa.p_text(fi.pvalue_scaled)}"
-        indices = [("scaled CFI", fi.cfi_scaled), ("scaled TLI", fi.tli_scaled), ("scaled RMSEA", fi.rmsea_scaled)]
-        ci = f", 90% CI {apa.interval(fi.rmsea_ci_lower_scaled, fi.rmsea_ci_upper_scaled, 3, True)}"
     elif "chisq_scaled" in fi:
         chisq = f"scaled χ²({fi.df:.0f}) = {apa.number(fi.chisq_scaled)}, {apa.p_text(fi.pvalue_scaled)}"
-        indices = [("CFI", fi.cfi_robust), ("TLI", fi.tli_robust), ("RMSEA", fi.rmsea_robust)]
-        ci = f", 90% CI {apa.interval(fi.rmsea_ci_lower_robust, fi.rmsea_ci_upper_robust, 3, True)}"
-    else:
-        chisq = f"χ²({fi.df:.0f}) = {apa.number(fi.chisq)}, {apa.p_text(fi.pvalue)}"
-        indices = [("CFI", fi.cfi), ("TLI", fi.tli), ("RMSEA", fi.rmsea)]
-        ci = f", 90% CI {apa.interval(fi.rmsea_ci_lower, fi.rmsea_ci_upper, 3, True)}"
-    shown = ", ".join(f"{name} = {apa.bounded(value, 3)}" for name, value in indices)
-    return f"The model fit the data with {chisq}, {shown}{ci}, and SRMR = {apa.bounded(fi.srmr, 3)}."
+    kind = criteria.reported_kind(fi)
+    low, high = fi[f"rmsea_ci_lower{kind}"], fi[f"rmsea_ci_upper{kind}"]
+    values = criteria.reported_indices(fi)
+    level, missed = criteria.verdict(fi, cutoffs)
+    robust = {"_robust": "robust ", "_scaled": "scaled ", "": ""}[kind]
+    sentence = (
+        f"By the cutoffs of {cutoffs.source} for good fit ({cutoffs.describe()}; acceptable: "
+        f"{cutoffs.describe('acceptable')}), the model {LEVELS[level]}: {chisq}, {robust}CFI = "
+        f"{apa.bounded(values['cfi'], 3)}, TLI = {apa.bounded(values['tli'], 3)}, RMSEA = "
+        f"{apa.bounded(values['rmsea'], 3)}, 90% CI {apa.interval(low, high, 3, True)}, and SRMR = "
+        f"{apa.bounded(values['srmr'], 3)}"
+    )
+    if missed:
+        sentence += f"; {apa.listed(missed)} {'misses' if len(missed) == 1 else 'miss'} the cutoff"
+        sentence += f"{'' if len(missed) == 1 else 's'} for {'good' if level == 'acceptable' else 'acceptable'} fit"
+    sentences = [sentence + "."]
+    if level == "poor":
+        sentences += _modification_sentence(result)
+    return sentences
+
+
+def _modification_sentence(result: FitResult) -> list[str]:
+    """The largest modification indices (lavaan's ``modindices(fit, sort. = TRUE)``), if the result has them."""
+    modindices = getattr(result, "modindices", None)
+    if modindices is None:
+        return []
+    top = modindices().head(SUGGESTIONS)
+    if top.empty:
+        return []
+    named = [f"{row.lhs} {row.op} {row.rhs} (MI = {apa.number(row.mi)}, standardized EPC = "
+             f"{apa.bounded(row.sepc_all)})" for row in top.itertuples()]  # fmt: skip
+    return [
+        f"The largest modification indices were for {apa.listed(named)}; any such change needs a theoretical reason "
+        "and a confirmation on new data."
+    ]
