@@ -383,7 +383,8 @@ def test_download_report_is_the_fit_of_the_chosen_respondents(app, admin, taker,
     page = bundle.read("report.html").decode("utf-8")
     assert f"<td>{apa.number(fi.chisq)} (df = {fi.df:.0f})</td>" in page
     assert f"<td>CFI</td><td>{apa.bounded(fi.cfi, 3)}</td>" in page and f"<td>{apa.bounded(fi.srmr, 3)}</td>" in page
-    assert f"<td>Observations analysed</td><td>{direct.n}</td>" in page and direct.n == 151
+    assert f">Observations analysed</td><td class='text'><span class='num'>{direct.n}</span></td>" in page
+    assert direct.n == 151
     assert f"Warning: simulated data, not real responses: 150 of the {direct.n} analysed respondents" in page
     bots = int(used["qc_bot_suspect"].sum())
     assert bots >= 1 and f"<td>{bots} ({100 * bots / direct.n:.1f}%)</td>" in page
