@@ -15,6 +15,7 @@ from .errors import ConvergenceWarning, DataError, ImproperSolutionWarning, Mode
 from .fit import ESTIMATORS, fit
 from .invariance import invariance
 from .load import load
+from .pls import PLSResult, pls
 from .population import Population, population
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability
@@ -34,6 +35,7 @@ __all__ = [
     "ImproperSolutionWarning",
     "ModelError",
     "ModelSyntaxError",
+    "PLSResult",
     "Population",
     "compare",
     "fit",
@@ -41,6 +43,7 @@ __all__ = [
     "harman",
     "invariance",
     "load",
+    "pls",
     "population",
     "reliability",
     "rmsea_power",

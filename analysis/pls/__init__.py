@@ -1,0 +1,92 @@
+"""PLS-SEM beside CB-SEM: `pls()` estimates a composite path model as seminr and SmartPLS do.
+
+Model syntax -> `Spec` (`syntax`) -> index arrays (`algorithm.Layout`) -> estimate on the indicator
+correlations (`algorithm`, `consistent`, `estimates`) -> criteria (`quality`) -> `PLSResult`
+(`results`); `bootstrap` resamples respondents on any executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Executor
+
+import pandas as pd
+
+from ..data import numeric
+from ..errors import DataError, ModelError
+from . import bootstrap as boot
+from .algorithm import SCHEMES, Layout
+from .results import PLSResult
+from .syntax import Spec, parse
+
+MISSING = ("mean", "listwise")
+
+__all__ = ["MISSING", "SCHEMES", "PLSResult", "Spec", "parse", "pls"]
+
+
+def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", consistent: bool = False,
+        bootstrap: int = 0, seed=None, executor: Executor | None = None, missing: str = "mean",
+        na_values: Iterable[float] | None = None, level: float = 0.95) -> PLSResult:  # fmt: skip
+    """Estimate a PLS path model (seminr's ``estimate_pls``, SmartPLS's PLS algorithm), optionally bootstrapped.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent; the model's items as numeric columns.
+    model : str
+        ``C =~ x1 + x2`` (mode A), ``C <~ x1 + x2`` (mode B), ``Y ~ X + Z`` (paths); see `analysis.pls.syntax`.
+    scheme : {"path", "factor", "centroid"}
+        Inner weighting scheme.
+    consistent : bool
+        PLSc: the ``=~`` constructs are common factors, corrected by rho_A (Dijkstra & Henseler 2015).
+    bootstrap : int
+        Number of bootstrap draws (0: none) behind the se, t, p and percentile/BCa intervals.
+    seed, executor
+        Draw ``b`` uses the ``b``-th child of ``SeedSequence(seed)``, on `executor` (default a process pool
+        over all cores): the same draws whatever the executor.
+    missing : {"mean", "listwise"}
+        Mean replacement of missing answers (SmartPLS's and seminr's default) or listwise deletion.
+    na_values : numbers, optional
+        Codes that mean "missing" (e.g. ``[-99]``).
+    level : float
+        Confidence level of the bootstrap intervals.
+
+    Examples
+    --------
+    >>> res = analysis.pls(mobi, "Image =~ IMAG1 + IMAG2 + IMAG3\\nValue =~ PERV1 + PERV2\\nValue ~ Image")
+    ... # doctest: +SKIP
+    >>> res.paths  # doctest: +SKIP
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
+        raise ValueError(f"bootstrap must be a whole number of draws (0 for none), not {bootstrap!r}")
+    if model is None:
+        raise ModelError("give the PLS model as syntax (model=...); the instrument's model is not wired in yet")
+    spec = parse(model)
+    values = _values(data, spec, missing, na_values)
+    layout = Layout.of(spec)
+    draws = boot.draw(values, layout, scheme, consistent, draws=bootstrap, seed=seed, executor=executor) \
+        if bootstrap else None  # fmt: skip
+    return PLSResult(model=model, spec=spec, scheme=scheme, consistent=consistent, values=values, draws=draws,
+                     missing=missing, level=level)  # fmt: skip
+
+
+def _values(data: pd.DataFrame, spec: Spec, missing: str, na_values) -> pd.DataFrame:
+    """The model's items as floats, missing codes as NaN, then mean-replaced or listwise-deleted."""
+    if spec.interactions:
+        raise ModelError("interaction terms are not supported by analysis.pls yet; remove the X:M terms")
+    values = numeric(data, spec.indicators)
+    if na_values is not None:
+        values = values.mask(values.isin(list(na_values)))
+    values = values.dropna() if missing == "listwise" else values.fillna(values.mean())
+    for column in values.columns:
+        if values[column].isna().all():
+            raise DataError(f"column '{column}' has no answers")
+        if values[column].std() == 0:
+            raise DataError(f"column '{column}' has no variance; drop the item from the model")
+    if len(values) <= len(spec.constructs):
+        raise DataError(f"{len(values)} rows are too few for {len(spec.constructs)} constructs")
+    return values.astype(float)
