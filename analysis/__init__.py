@@ -11,7 +11,7 @@ True
 
 from .cmb import full_collinearity, harman
 from .compare import compare
-from .errors import ConvergenceWarning, DataError, ImproperSolutionWarning, ModelError
+from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolutionWarning, ModelError
 from .fit import ESTIMATORS, fit
 from .invariance import invariance
 from .load import load
@@ -31,6 +31,7 @@ __all__ = [
     "ROBUST_INDICES",
     "ConvergenceWarning",
     "DataError",
+    "DataWarning",
     "FitResult",
     "ImproperSolutionWarning",
     "ModelError",

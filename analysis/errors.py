@@ -15,3 +15,7 @@ class ConvergenceWarning(UserWarning):
 
 class ImproperSolutionWarning(UserWarning):
     """The solution is improper, e.g. a negative variance (Heywood case)."""
+
+
+class DataWarning(UserWarning):
+    """Data that can be analysed but probably not as meant, e.g. a column that duplicates another."""

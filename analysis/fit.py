@@ -14,7 +14,7 @@ import instrument as instrument_pkg
 
 from . import sem, syntax
 from .data import numeric, reverse_code
-from .errors import ConvergenceWarning, DataError, ImproperSolutionWarning
+from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolutionWarning, ModelError
 from .load import load
 from .results import FitResult
 from .sem import bootstrap as resampling
@@ -107,7 +107,9 @@ def fit(
     parsed = syntax.parse(text)
     names = partable.names(parsed, fixed_x)
     raw = load(data, instrument=ins)
+    _check_latent_names(parsed, names, raw)
     sample, labels, dropped = _sample(raw, parsed, names, group, missing)
+    _warn_duplicates(sample)
     recoded = [item for item in ins.reverse_keyed if item in names.observed]
     if recoded:
         codes = ins.scale_of(recoded[0]).codes
@@ -175,6 +177,30 @@ def _sample(raw: pd.DataFrame, parsed: pd.DataFrame, names: partable.Names, grou
     for label in pd.unique(labels) if labels is not None else [None]:
         _check_rows(sample if label is None else sample[(labels == label).to_numpy()], names, missing, group, label)
     return sample, labels, len(values) - int(keep.sum())
+
+
+def _check_latent_names(parsed: pd.DataFrame, names: partable.Names, raw: pd.DataFrame) -> None:
+    """lavaan refuses a latent variable named like a data column ("names collide"): the model would be ambiguous."""
+    for latent in names.latent:
+        if latent in raw.columns:
+            line = parsed.loc[(parsed.lhs == latent) & (parsed.op == "=~"), "line"].min()
+            raise ModelError(
+                f"model line {line}: latent variable '{latent}' has the name of a column of the data; rename the "
+                "latent variable (lavaan refuses this too)"
+            )
+
+
+def _warn_duplicates(sample: pd.DataFrame) -> None:
+    """Warn of a model variable that repeats another answer for answer (a column exported twice, say)."""
+    repeated = sample.T.duplicated()
+    for column in repeated.index[repeated]:
+        first = next(c for c in sample.columns if c != column and sample[c].equals(sample[column]))
+        warnings.warn(
+            f"column '{column}' is an exact duplicate of column '{first}': their covariance matrix is singular; "
+            "drop one of them from the model",
+            DataWarning,
+            stacklevel=3,
+        )
 
 
 def _group_labels(raw: pd.DataFrame, group: str, observed: list[str]) -> pd.Series:

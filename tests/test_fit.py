@@ -6,6 +6,8 @@ within 1%. We hold ourselves tighter where the numbers allow, and say so per che
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,12 +167,21 @@ def hs() -> pd.DataFrame:
         (lambda d: d, "f =~ x1 + x2\ng =~ x3 + x4\nf ~~ 0*g", analysis.ModelError,
          "its information matrix is singular (look at"),
         (lambda d: d, "f =~ x1 + x2 +\n  x3 ++ x4", analysis.ModelSyntaxError, "model line 1, column"),
+        (lambda d: d.assign(textual=d.x4), HS_MODEL, analysis.ModelError,
+         "model line 2: latent variable 'textual' has the name of a column of the data"),
     ],
 )  # fmt: skip
 def test_bad_input_gets_a_clear_error(hs, change, model, error, message):
     with pytest.raises(error) as caught:
         analysis.fit(change(hs), model)
     assert message in str(caught.value)
+
+
+def test_an_exact_duplicate_item_is_warned(hs):
+    duplicate = "column 'x10' is an exact duplicate of column 'x3'"
+    with pytest.warns(analysis.DataWarning, match=duplicate), warnings.catch_warnings():
+        warnings.simplefilter("ignore", analysis.ConvergenceWarning)
+        analysis.fit(hs.assign(x10=hs.x3), HS_MODEL.replace("x3", "x3 + x10", 1))
 
 
 def test_listwise_deletion_looks_only_at_the_model_columns(hs):

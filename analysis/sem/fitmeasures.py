@@ -11,6 +11,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import chi2, ncx2
 
+from .fiml_corrected import Corrected, corrected
 from .model import Model
 from .teststat import Test
 
@@ -19,18 +20,15 @@ INDICES = ("n", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower"
 DETAIL = ("npar", "ngroups", "baseline_chisq", "baseline_df", "unrestricted_loglik")
 ROBUST_INDICES = ("chisq_scaled", "df_scaled", "scaling_factor", "pvalue_scaled", "baseline_chisq_scaled",
                   "baseline_scaling_factor", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust",
-                  "rmsea_robust", "rmsea_ci_lower_robust",
+                  "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled", "rmsea_robust", "rmsea_ci_lower_robust",
                   "rmsea_ci_upper_robust")  # fmt: skip
 
 
 def fit_measures(model: Model, x: np.ndarray, test: Test) -> pd.Series:
     """lavaan's ``fitMeasures(fit)``: the indices of `INDICES`, `DETAIL` and, for a scaled test, `ROBUST_INDICES`.
 
-    lavaan's ``rmsea.ci.lower.scaled``/``.upper.scaled`` follow a rule of their own that is not
-    reproduced: they are left out. The robust CFI, TLI and RMSEA (Brosseau-Liard & Savalei) are given
-    for complete data only: under
-    FIML lavaan corrects them by a further procedure (Zhang & Savalei) that is not implemented, so they
-    are left out rather than reported wrong.
+    The robust CFI, TLI and RMSEA are Brosseau-Liard & Savalei's for complete data and, under FIML
+    (with ML too, as lavaan), Zhang & Savalei's corrected ones (`analysis.sem.fiml_corrected`).
 
     Examples
     --------
@@ -50,33 +48,52 @@ def fit_measures(model: Model, x: np.ndarray, test: Test) -> pd.Series:
         "unrestricted_loglik": test.h1_loglik,
     }  # fmt: skip
     if test.scaling is not None:
-        values.update(_scaled(test, n, groups, robust=not model.fiml))
+        values.update(_scaled(test, n, groups))
+    robust = _robust_statistics(model, x, test)
+    if robust is not None and test.df > 0:
+        values.update(_robust(robust, test.df, test.baseline_df, n, groups))
     return pd.Series(values, dtype=float)
 
 
-def _scaled(test: Test, n: int, groups: int, robust: bool) -> dict[str, float]:
-    """Scaled test and indices (lavaan's ``.scaled``) and the robust ones (``.robust``, Brosseau-Liard & Savalei)."""
+def _robust_statistics(model: Model, x: np.ndarray, test: Test) -> Corrected | None:
+    """What the robust indices are built on: the scaled test's for complete data, the FIML-corrected one's
+    under FIML (whatever the estimator, as lavaan), none for ML on complete data."""
+    if model.fiml:
+        return corrected(model, x, test.df, test.baseline_df, robust=test.scaling is not None)
+    if test.scaling is None:
+        return None
+    return Corrected(test.chisq, test.scaling, test.baseline_chisq, test.baseline_scaling)
+
+
+def _scaled(test: Test, n: int, groups: int) -> dict[str, float]:
+    """Scaled test and indices (lavaan's ``.scaled``); the RMSEA interval of the unscaled chisq on ``c df``
+    degrees of freedom, as lavaan 0.6's ``rmsea.ci.lower.scaled``."""
     c, c_null, df, df_null = test.scaling, test.baseline_scaling, test.df, test.baseline_df
     scaled, scaled_null = test.chisq / c, test.baseline_chisq / c_null
     root = np.sqrt(groups)
-    lower, upper = rmsea_interval(scaled, df, n)
-    out = {
+    lower, upper = rmsea_interval(test.chisq, c * df, n)
+    return {
         "chisq_scaled": scaled, "df_scaled": df, "scaling_factor": c, "pvalue_scaled": _pvalue(scaled, df),
         "baseline_chisq_scaled": scaled_null, "baseline_scaling_factor": c_null,
         "cfi_scaled": cfi(scaled, df, scaled_null, df_null), "tli_scaled": tli(scaled, df, scaled_null, df_null),
-        "rmsea_scaled": rmsea(scaled, df, n) * root,
+        "rmsea_scaled": rmsea(scaled, df, n) * root, "rmsea_ci_lower_scaled": lower * root,
+        "rmsea_ci_upper_scaled": upper * root,
     }  # fmt: skip
-    if robust and df > 0:
-        misfit, baseline_misfit = test.chisq - c * df, test.baseline_chisq - c_null * df_null
-        # lavaan: lav_fit_cfi(), lav_fit_tli() and lav_fit_rmsea() with c.hat and c.hat.null
-        out.update({
-            "cfi_robust": 1 - max(misfit, 0) / max(misfit, baseline_misfit, 0),
-            "tli_robust": 1 - (misfit * df_null) / (baseline_misfit * df),
-            "rmsea_robust": float(np.sqrt(max(test.chisq / n / df - c / n, 0))) * root,
-            "rmsea_ci_lower_robust": lower * np.sqrt(c) * root,
-            "rmsea_ci_upper_robust": upper * np.sqrt(c) * root,
-        })  # fmt: skip
-    return out
+
+
+def _robust(robust: Corrected, df: int, df_null: int, n: int, groups: int) -> dict[str, float]:
+    """Robust CFI, TLI and RMSEA: lavaan's lav_fit_cfi(), lav_fit_tli() and lav_fit_rmsea() with c.hat and
+    c.hat.null."""
+    c, root = robust.scaling, np.sqrt(groups)
+    misfit = robust.chisq - c * df
+    baseline_misfit = robust.baseline_chisq - robust.baseline_scaling * df_null
+    lower, upper = rmsea_interval(robust.chisq / c, df, n)
+    return {
+        "cfi_robust": 1 - max(misfit, 0) / max(misfit, baseline_misfit, 0),
+        "tli_robust": 1 - (misfit * df_null) / (baseline_misfit * df),
+        "rmsea_robust": float(np.sqrt(max(robust.chisq / n / df - c / n, 0))) * root,
+        "rmsea_ci_lower_robust": lower * np.sqrt(c) * root, "rmsea_ci_upper_robust": upper * np.sqrt(c) * root,
+    }  # fmt: skip
 
 
 def _pvalue(chisq: float, df: int) -> float:
@@ -103,7 +120,7 @@ def rmsea(chisq: float, df: int, n: int) -> float:
     return float(np.sqrt(max(chisq - df, 0.0) / (df * n))) if df > 0 else np.nan
 
 
-def rmsea_interval(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
+def rmsea_interval(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
     """RMSEA confidence interval by inverting the noncentral chi-square, as lavaan.
 
     The lower (upper) bound is the noncentrality at which the observed chisq is the upper

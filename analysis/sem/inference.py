@@ -184,27 +184,51 @@ def h1_trace(model: Model, sigmas: list[np.ndarray] | None = None) -> float:
 
 def _h1_trace(sample, means: bool, exogenous: list[int]) -> float:
     """tr(A1^-1 B1) of the saturated model from its information and casewise scores."""
-    p = len(sample.mean)
-    rows, columns = np.tril_indices(p)
-    flat, d_mu = _saturated_derivatives(p, rows, columns)
-    if sample.fiml:
-        a1 = _saturated_observed_information(sample, rows, columns)
-        h1_scores = _fiml_scores(sample.values, sample.mean, sample.cov, flat, d_mu)
-    else:
-        k = np.linalg.inv(sample.cov)
-        d_sigma = flat.T.reshape(-1, p, p)
-        a1 = sample.n * (0.5 * (k @ d_sigma @ k).reshape(len(d_sigma), -1) @ flat + d_mu @ k @ d_mu.T)
-        h1_scores = _case_scores(sample.values - sample.mean, k, k, flat, d_mu)
-    x = set(exogenous)
-    keep = [j for j in range(p) if means and j not in x]
-    keep += [p + t for t, (a, b) in enumerate(zip(rows, columns, strict=True)) if not (a in x and b in x)]
+    a1 = saturated_observed_information(sample) if sample.fiml else sample.n * saturated_information(sample.cov)
+    h1_scores = saturated_scores(sample)
+    keep = saturated_moments(len(sample.mean), means, exogenous)
     a1, h1_scores = a1[np.ix_(keep, keep)], h1_scores[:, keep]
     return float(np.sum(np.linalg.inv(a1) * (h1_scores.T @ h1_scores).T))
 
 
-def _saturated_observed_information(sample, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+def saturated_moments(p: int, means: bool, exogenous: list[int]) -> list[int]:
+    """Positions in (mu, vech Sigma) of the moments a model reproduces: the means if `means`, and not the
+    moments among the fixed.x covariates `exogenous` (lavaan drops them)."""
+    rows, columns = np.tril_indices(p)
+    x = set(exogenous)
+    keep = [j for j in range(p) if means and j not in x]
+    return keep + [p + t for t, (a, b) in enumerate(zip(rows, columns, strict=True)) if not (a in x and b in x)]
+
+
+def saturated_information(cov: np.ndarray) -> np.ndarray:
+    """Information per row of the saturated normal model of complete data in (mu, vech Sigma) at `cov`:
+    ``K`` for the means, ``1/2 D'(K x K)D`` for the covariances (expected and observed agree there).
+
+    Examples
+    --------
+    >>> saturated_information(np.identity(2)).diagonal()
+    array([1. , 1. , 0.5, 1. , 0.5])
+    """
+    p = len(cov)
+    flat, d_mu = saturated_derivatives(p)
+    k = np.linalg.inv(cov)
+    d_sigma = flat.T.reshape(-1, p, p)
+    return 0.5 * (k @ d_sigma @ k).reshape(len(d_sigma), -1) @ flat + d_mu @ k @ d_mu.T
+
+
+def saturated_scores(sample) -> np.ndarray:
+    """Casewise scores of the saturated model at the sample's moments (the EM ones under FIML), (mu, vech Sigma)."""
+    flat, d_mu = saturated_derivatives(len(sample.mean))
+    if sample.fiml:
+        return _fiml_scores(sample.values, sample.mean, sample.cov, flat, d_mu)
+    k = np.linalg.inv(sample.cov)
+    return _case_scores(sample.values - sample.mean, k, k, flat, d_mu)
+
+
+def saturated_observed_information(sample) -> np.ndarray:
     """Observed information of the saturated model under missing data: the Hessian of -log L at the EM estimates."""
     p = len(sample.mean)
+    rows, columns = np.tril_indices(p)
 
     def gradient(theta: np.ndarray) -> np.ndarray:
         sigma = np.zeros((p, p))
@@ -219,8 +243,9 @@ def _saturated_observed_information(sample, rows: np.ndarray, columns: np.ndarra
     return -(hessian + hessian.T) / 2
 
 
-def _saturated_derivatives(p: int, rows: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """d vec(Sigma) (p^2 x d) and d mu (d x p) of the saturated model's (mu, vech Sigma)."""
+def saturated_derivatives(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """d vec(Sigma) (p^2 x d) and d mu (d x p) of the saturated model's (mu, vech Sigma), vech by np.tril_indices."""
+    rows, columns = np.tril_indices(p)
     d = p + len(rows)
     d_sigma = np.zeros((d, p, p))
     d_sigma[p + np.arange(len(rows)), rows, columns] = 1.0
