@@ -15,6 +15,7 @@ import pandas as pd
 from ..data import numeric
 from ..errors import DataError, ModelError
 from . import bootstrap as boot
+from . import estimates
 from .algorithm import SCHEMES, Layout
 from .results import PLSResult
 from .syntax import Spec, parse
@@ -66,19 +67,20 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
     if model is None:
         raise ModelError("give the PLS model as syntax (model=...); the instrument's model is not wired in yet")
     spec = parse(model)
-    values = _values(data, spec, missing, na_values)
     layout = Layout.of(spec)
-    draws = boot.draw(values, layout, scheme, consistent, draws=bootstrap, seed=seed, executor=executor) \
-        if bootstrap else None  # fmt: skip
+    values = _values(data, spec, missing, na_values)
+    draws = None
+    if bootstrap:
+        draws = boot.draw(values, layout, scheme, consistent, draws=bootstrap, seed=seed, executor=executor)
+    full = estimates.with_interactions(values.to_numpy(), layout, scheme)
+    values = pd.DataFrame(full, index=values.index, columns=list(spec.indicators))
     return PLSResult(model=model, spec=spec, scheme=scheme, consistent=consistent, values=values, draws=draws,
                      missing=missing, level=level)  # fmt: skip
 
 
 def _values(data: pd.DataFrame, spec: Spec, missing: str, na_values) -> pd.DataFrame:
     """The model's items as floats, missing codes as NaN, then mean-replaced or listwise-deleted."""
-    if spec.interactions:
-        raise ModelError("interaction terms are not supported by analysis.pls yet; remove the X:M terms")
-    values = numeric(data, spec.indicators)
+    values = numeric(data, spec.measured)
     if na_values is not None:
         values = values.mask(values.isin(list(na_values)))
     values = values.dropna() if missing == "listwise" else values.fillna(values.mean())

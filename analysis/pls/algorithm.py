@@ -30,6 +30,8 @@ class Layout:
     blocks: tuple[np.ndarray, ...]
     mode_b: tuple[int, ...]
     regressions: tuple[tuple[int, np.ndarray], ...]  # (target, its antecedents)
+    first_stage: Layout | None = None  # the main-effects model of the two-stage interaction approach
+    interactions: tuple[tuple[int, int], ...] = ()  # (iv, moderator) of each term, in first-stage indices
 
     @classmethod
     def of(cls, spec: Spec) -> Layout:
@@ -46,7 +48,12 @@ class Layout:
             paths[index[source], index[target]] = 1.0
         mode_b = tuple(j for j, c in enumerate(spec.constructs) if spec.modes[c] == "B" and len(spec.items[c]) > 1)
         regressions = tuple((index[t], np.array([index[s] for s in spec.antecedents(t)])) for t in spec.endogenous)
-        return cls(spec, mask, paths, tuple(blocks), mode_b, regressions)
+        if not spec.interactions:
+            return cls(spec, mask, paths, tuple(blocks), mode_b, regressions)
+        first = cls.of(spec.main_effects())
+        names = first.spec.constructs
+        terms = tuple((names.index(iv), names.index(m)) for iv, m, _ in spec.interactions)
+        return cls(spec, mask, paths, tuple(blocks), mode_b, regressions, first, terms)
 
 
 @dataclass(frozen=True)

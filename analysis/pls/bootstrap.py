@@ -50,10 +50,10 @@ def parts(layout: Layout) -> dict[str, slice]:
     return out
 
 
-def statistics(S: np.ndarray, layout: Layout, scheme: str, plsc: bool) -> np.ndarray | None:
+def statistics(S: np.ndarray, layout: Layout, scheme: str, plsc: bool, sd: np.ndarray) -> np.ndarray | None:
     """Paths (in the model's order), specific indirect effects, formative weights, HTMT (upper triangle, by
-    row); None when the estimate does not converge."""
-    est = estimates.solve(S, layout, scheme, plsc)
+    row) from correlations `S` and SDs `sd` of the items; None when the estimate does not converge."""
+    est = estimates.solve(S, layout, scheme, plsc, sd)
     if not est.converged:
         return None
     index = {c: j for j, c in enumerate(layout.spec.constructs)}
@@ -95,7 +95,8 @@ def draw(values: pd.DataFrame, layout: Layout, scheme: str, plsc: bool, *, draws
 def _row(job: tuple, rows: np.ndarray) -> np.ndarray | None:
     data, layout, scheme, plsc = job
     try:
-        return statistics(estimates.correlations(data[rows]), layout, scheme, plsc)
+        full = estimates.with_interactions(data[rows], layout, scheme)
+        return statistics(estimates.correlations(full), layout, scheme, plsc, full.std(axis=0, ddof=1))
     except np.linalg.LinAlgError:  # a resample with a singular block
         return None
 

@@ -17,7 +17,8 @@ from .algorithm import Layout
 @dataclass(frozen=True)
 class Estimates:
     """Items-by-constructs ``weights`` and ``loadings`` (0 off-block), construct correlations ``R``
-    (PLSc-corrected when consistent), ``paths`` [source, target], ``r2``, ``rho_a``."""
+    (PLSc-corrected when consistent), ``paths`` [source, target], ``r2``, ``rho_a``, and the ``scale`` of each
+    construct's scores (1 but for interaction terms, see `solve`)."""
 
     weights: np.ndarray
     loadings: np.ndarray
@@ -25,12 +26,17 @@ class Estimates:
     paths: np.ndarray
     r2: np.ndarray
     rho_a: np.ndarray
+    scale: np.ndarray
     iterations: int
     converged: bool
 
 
-def solve(S: np.ndarray, layout: Layout, scheme: str, plsc: bool) -> Estimates:
+def solve(S: np.ndarray, layout: Layout, scheme: str, plsc: bool, sd: np.ndarray | None = None) -> Estimates:
     """Estimate the model on indicator correlations `S`; PLSc when `plsc`.
+
+    An interaction term's scores keep the standard deviation `sd` of its product column (Henseler & Chin
+    2010, seminr's ``adjust_interaction``): its loading is that SD and, except under PLSc (whose paths seminr
+    re-estimates from the corrected correlations), its path coefficients are divided by it.
 
     Examples
     --------
@@ -47,7 +53,18 @@ def solve(S: np.ndarray, layout: Layout, scheme: str, plsc: bool) -> Estimates:
         corrected = consistent.loadings(w, rho, layout)
         loadings = np.where(np.isnan(corrected), loadings, corrected)
     paths, r2 = algorithm.paths(R, layout)
-    return Estimates(w, loadings, R, paths, r2, rho, solution.iterations, solution.converged)
+    scale = _scale(layout, sd)
+    if not plsc:
+        paths = paths / scale[:, None]
+    return Estimates(w, loadings * scale, R, paths, r2, rho, scale, solution.iterations, solution.converged)
+
+
+def _scale(layout: Layout, sd: np.ndarray | None) -> np.ndarray:
+    scale = np.ones(len(layout.blocks))
+    terms = len(layout.interactions)
+    if terms:
+        scale[-terms:] = sd[-terms:]  # interaction terms and their product columns come last
+    return scale
 
 
 def indirect_routes(layout: Layout) -> list[tuple[int, ...]]:
@@ -85,6 +102,22 @@ def htmt(S: np.ndarray, layout: Layout) -> np.ndarray:
     for i, j in combinations(range(len(mono)), 2):
         out[i, j] = out[j, i] = A[np.ix_(layout.blocks[i], layout.blocks[j])].mean() / np.sqrt(mono[i] * mono[j])
     return out
+
+
+def with_interactions(values: np.ndarray, layout: Layout, scheme: str) -> np.ndarray:
+    """The measured items and, after them, each interaction term's column: the product of the iv's and the
+    moderator's scores in the main-effects model (seminr's ``two_stage``, whose first stage runs the same scheme).
+
+    Examples
+    --------
+    >>> full = with_interactions(values, Layout.of(parse("Y ~ X + M + X:M")), "path")  # doctest: +SKIP
+    """
+    if layout.first_stage is None:
+        return values
+    weights = algorithm.estimate(correlations(values), layout.first_stage, scheme).weights
+    scores = (values - values.mean(axis=0)) / values.std(axis=0, ddof=1) @ weights
+    products = [scores[:, iv] * scores[:, moderator] for iv, moderator in layout.interactions]
+    return np.column_stack([values, *products])
 
 
 def correlations(values: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ All from the indicator correlations `S` and an `Estimates`; f² re-estimates the
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from . import estimates
 from .algorithm import Layout
@@ -29,19 +30,27 @@ def reliability(S: np.ndarray, est: estimates.Estimates, layout: Layout) -> np.n
     return out
 
 
-def f_squared(S: np.ndarray, est: estimates.Estimates, layout: Layout, scheme: str, plsc: bool) -> np.ndarray:
-    """Cohen's f² of each path in ``layout.spec.paths`` order, by re-estimating the model without it (seminr)."""
+def f_squared(values: pd.DataFrame, est: estimates.Estimates, layout: Layout, scheme: str, plsc: bool) -> np.ndarray:
+    """Cohen's f² of each path in ``layout.spec.paths`` order, by re-estimating the model without it on the
+    measured items `values` (seminr; interaction terms re-made from the reduced model's first stage); NaN for
+    the iv and the moderator of an interaction term on the same outcome (seminr: the term needs them)."""
     spec = layout.spec
     index = {c: j for j, c in enumerate(spec.constructs)}
+    components = {(part, target) for iv, m, name in spec.interactions for s, target in spec.paths if s == name
+                  for part in (iv, m)}  # fmt: skip
     out = []
     for source, target in spec.paths:
+        if (source, target) in components:
+            out.append(np.nan)
+            continue
         r2 = est.r2[index[target]]
         reduced = spec.without_path(source, target)
         without = 0.0
         if reduced.antecedents(target):
-            keep = [spec.indicators.index(i) for i in reduced.indicators]
             smaller = Layout.of(reduced)
-            refit = estimates.solve(S[np.ix_(keep, keep)], smaller, scheme, plsc)
+            full = estimates.with_interactions(values[list(reduced.measured)].to_numpy(), smaller, scheme)
+            sd = full.std(axis=0, ddof=1)
+            refit = estimates.solve(estimates.correlations(full), smaller, scheme, plsc, sd)
             without = refit.r2[reduced.constructs.index(target)]
         out.append((r2 - without) / (1 - r2))
     return np.array(out)

@@ -55,8 +55,12 @@ class PLSResult:
         return estimates.correlations(self.values.to_numpy())
 
     @cached_property
+    def sd(self) -> np.ndarray:
+        return self.values.std(ddof=1).to_numpy()
+
+    @cached_property
     def estimates(self) -> estimates.Estimates:
-        return estimates.solve(self.correlations, self.layout, self.scheme, self.consistent)
+        return estimates.solve(self.correlations, self.layout, self.scheme, self.consistent, self.sd)
 
     @property
     def converged(self) -> bool:
@@ -68,7 +72,7 @@ class PLSResult:
 
     @cached_property
     def _statistics(self) -> np.ndarray:
-        return boot.statistics(self.correlations, self.layout, self.scheme, self.consistent)
+        return boot.statistics(self.correlations, self.layout, self.scheme, self.consistent, self.sd)
 
     def _with_draws(self, frame: pd.DataFrame, part: str) -> pd.DataFrame:
         """`frame` (one row per statistic of `part`, column ``est``) with its bootstrap columns."""
@@ -136,7 +140,7 @@ class PLSResult:
     @cached_property
     def f2(self) -> pd.DataFrame:
         """Cohen's f² of each path, by re-estimating the model without it (seminr's convention)."""
-        f2 = quality.f_squared(self.correlations, self.estimates, self.layout, self.scheme, self.consistent)
+        f2 = quality.f_squared(self.values, self.estimates, self.layout, self.scheme, self.consistent)
         return self.paths[["lhs", "rhs"]].assign(f2=f2)
 
     @cached_property
@@ -163,9 +167,15 @@ class PLSResult:
         return self._with_draws(pd.DataFrame(pairs, columns=["lhs", "rhs", "est"]), "htmt")
 
     @cached_property
+    def score_correlations(self) -> np.ndarray:
+        """Correlations of the construct scores (not PLSc-corrected: seminr's Fornell-Larcker and inner VIF)."""
+        w = self.estimates.weights
+        return w.T @ self.correlations @ w
+
+    @cached_property
     def fornell_larcker(self) -> pd.DataFrame:
-        """sqrt(AVE) on the diagonal, construct correlations below (PLSc-corrected under PLSc), NaN above."""
-        values = np.tril(self.estimates.R, -1)
+        """sqrt(AVE) on the diagonal, score correlations below (uncorrected under PLSc, as seminr), NaN above."""
+        values = np.tril(self.score_correlations, -1)
         values[np.triu_indices(len(values))] = np.nan
         np.fill_diagonal(values, np.sqrt(self.reliability.ave.to_numpy()))
         return self._square(values)
@@ -182,7 +192,7 @@ class PLSResult:
         outer = quality.outer_vif(self.correlations, self.layout)
         rows = [("outer", self._name(j), self.spec.indicators[i], outer[i])
                 for j, block in enumerate(self.layout.blocks) for i in block]  # fmt: skip
-        inner = quality.inner_vif(self.estimates.R, self.layout)
+        inner = quality.inner_vif(self.score_correlations, self.layout)
         rows += [("inner", self._name(t), self._name(s), v) for s, t, v in inner]
         return pd.DataFrame(rows, columns=["kind", "lhs", "rhs", "vif"])
 
@@ -196,7 +206,8 @@ class PLSResult:
         """Construct scores (unit variance) of each respondent, from the standardized items."""
         x = self.values.to_numpy()
         z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
-        return pd.DataFrame(z @ self.estimates.weights, index=self.values.index, columns=list(self.spec.constructs))
+        scores = z @ self.estimates.weights * self.estimates.scale
+        return pd.DataFrame(scores, index=self.values.index, columns=list(self.spec.constructs))
 
     def summary(self) -> str:
         """A plain-text report: paths, R², outer model, reliability, HTMT, SRMR."""

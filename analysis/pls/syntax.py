@@ -44,6 +44,19 @@ class Spec:
     def endogenous(self) -> list[str]:
         return list(dict.fromkeys(t for _, t in self.paths))
 
+    @property
+    def measured(self) -> tuple[str, ...]:
+        """The items read from the data: every indicator but the interaction terms' score products."""
+        terms = {name for *_, name in self.interactions}
+        return tuple(item for item in self.indicators if item not in terms)
+
+    def main_effects(self) -> Spec:
+        """The first stage of the two-stage interaction approach: the model without its interaction terms."""
+        terms = {name for *_, name in self.interactions}
+        constructs = tuple(c for c in self.constructs if c not in terms)
+        return Spec(constructs, {c: self.items[c] for c in constructs}, {c: self.modes[c] for c in constructs},
+                    tuple(p for p in self.paths if p[0] not in terms))  # fmt: skip
+
     def without_path(self, source: str, target: str) -> Spec:
         """The model without ``target ~ source``; constructs left without any path are dropped (seminr)."""
         paths = tuple(p for p in self.paths if p != (source, target))
@@ -91,8 +104,12 @@ def parse(text: str) -> Spec:
 def _spec(items: dict, modes: dict, paths: list, interactions: list) -> Spec:
     terms = {name for *_, name in interactions}
     in_paths = list(dict.fromkeys(c for p in paths for c in p if c not in terms))
-    for iv, moderator, _ in interactions:
-        in_paths += [c for c in (iv, moderator) if c not in in_paths]
+    for iv, moderator, name in interactions:
+        missing = [c for c in (iv, moderator) if c not in in_paths]
+        if missing:
+            target = next(t for s, t in paths if s == name)
+            raise ModelError(f"the interaction term '{name}' needs the main effect of '{missing[0]}' as well: "
+                             f"add '{missing[0]}' to the '{target} ~' line")  # fmt: skip
     unused = [c for c in items if c not in in_paths]
     if unused:
         raise ModelError(f"construct '{unused[0]}' is in no structural path; PLS estimates only connected constructs")

@@ -1,0 +1,268 @@
+"""analysis.pls against the seminr port (tests/data/pls_reference.py): three models x three schemes, and PLSc."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import analysis
+from analysis import DataError, ModelError, ModelSyntaxError
+from analysis.pls import parse
+
+DATA = Path(__file__).parent / "data"
+REFERENCE = json.loads((DATA / "pls_reference.json").read_text())
+CASES = [(name, k) for name, model in REFERENCE.items() for k in range(len(model["cases"]))]
+IDS = [f"{name}-{REFERENCE[name]['cases'][k]['scheme']}{'-plsc' * REFERENCE[name]['cases'][k]['consistent']}"
+       for name, k in CASES]  # fmt: skip
+TOL = 1e-6
+
+
+@cache
+def data(file: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / file)
+
+
+@cache
+def estimate(name: str, k: int):
+    model, case = REFERENCE[name], REFERENCE[name]["cases"][k]
+    return analysis.pls(data(model["data"]), model["model"], scheme=case["scheme"], consistent=case["consistent"])
+
+
+@pytest.fixture(params=CASES, ids=IDS)
+def case(request):
+    name, k = request.param
+    return estimate(name, k), REFERENCE[name]["cases"][k]
+
+
+def pairs(frame: pd.DataFrame, a: str, b: str, value: str) -> dict:
+    return {(x, y): v for x, y, v in zip(frame[a], frame[b], frame[value], strict=True)}
+
+
+def test_iterations(case):
+    res, ref = case
+    assert res.converged and res.iterations == ref["iterations"]
+
+
+def test_paths(case):
+    res, ref = case
+    ours = pairs(res.paths, "rhs", "lhs", "est")
+    assert ours.keys() == {(s, t) for s, t, _ in ref["paths"]}
+    np.testing.assert_allclose([ours[s, t] for s, t, _ in ref["paths"]], [v for *_, v in ref["paths"]], atol=TOL)
+
+
+@pytest.mark.parametrize("column", ["weight", "loading"])
+def test_outer(case, column):
+    res, ref = case
+    ours = pairs(res.outer, "item", "construct", column)
+    expected = ref["weights" if column == "weight" else "loadings"]
+    assert len(ours) == len(expected)
+    np.testing.assert_allclose([ours[i, c] for i, c, _ in expected], [v for *_, v in expected], atol=TOL)
+
+
+def test_r2(case):
+    res, ref = case
+    for stat, construct, value in ref["r2"]:
+        ours = res.r2 if stat == "Rsq" else res.r2_adj
+        assert ours[construct] == pytest.approx(value, abs=TOL)
+
+
+def test_reliability(case):
+    res, ref = case
+    columns = {"alpha": "alpha", "rhoA": "rho_a", "rhoC": "rho_c", "AVE": "ave"}
+    for construct, stat, value in ref["reliability"]:
+        assert res.reliability.loc[construct, columns[stat]] == pytest.approx(value, abs=TOL), (construct, stat)
+
+
+def test_htmt(case):
+    res, ref = case
+    for a, b, value in ref["htmt"]:
+        assert res.htmt.loc[a, b] == pytest.approx(value, abs=TOL)
+        assert res.htmt_ci.set_index(["lhs", "rhs"]).est.get((b, a), res.htmt.loc[b, a]) == pytest.approx(value)
+
+
+def test_fornell_larcker(case):
+    res, ref = case
+    table = res.fornell_larcker
+    for a, b, value in ref["fornell_larcker"]:  # seminr orders single items as declared, we after the blocks
+        ours = table.loc[a, b] if not np.isnan(table.loc[a, b]) else table.loc[b, a]
+        assert ours == pytest.approx(value, abs=TOL)
+
+
+def test_cross_loadings(case):
+    res, ref = case
+    got = [res.cross_loadings.loc[i, c] for i, c, _ in ref["cross_loadings"]]
+    np.testing.assert_allclose(got, [v for *_, v in ref["cross_loadings"]], atol=TOL)
+
+
+def test_f2(case):
+    res, ref = case
+    ours = pairs(res.f2, "rhs", "lhs", "f2")
+    expected = {(s, t): v for s, t, v in ref["f2"] if abs(v) > 1e-12}
+    assert expected.keys() <= ours.keys()
+    components = {c for iv, moderator, _ in res.spec.interactions for c in (iv, moderator)}
+    assert all(np.isnan(v) == (s in components and t == "Satisfaction") for (s, t), v in ours.items())
+    np.testing.assert_allclose([ours[k] for k in expected], list(expected.values()), atol=TOL)
+
+
+def test_total_effects(case):
+    res, ref = case
+    ours = pairs(res.total_effects, "rhs", "lhs", "est")
+    np.testing.assert_allclose([ours[s, t] for s, t, _ in ref["total_effects"]],
+                               [v for *_, v in ref["total_effects"]], atol=TOL)  # fmt: skip
+
+
+def test_specific_indirect_effects_add_up_to_seminr_total_indirect(case):
+    res, ref = case
+    total = res.indirect_effects.groupby(["rhs", "lhs"]).est.sum()
+    for s, t, value in ref["total_indirect_effects"]:
+        assert total[s, t] == pytest.approx(value, abs=TOL)
+    assert len(total) == len([v for v in ref["total_indirect_effects"] if abs(v[2]) > 1e-15])
+
+
+def test_vif(case):
+    res, ref = case
+    outer = res.vif[res.vif.kind == "outer"].set_index("rhs").vif
+    for _, item, value in ref["vif_items"]:
+        assert outer[item] == pytest.approx(value, abs=TOL)
+    inner = res.vif[res.vif.kind == "inner"].set_index(["lhs", "rhs"]).vif
+    for target, source, value in ref["vif_antecedents"]:
+        # seminr: NaN for a sole antecedent; 1 here (nothing to be collinear with)
+        assert inner[target, source] == pytest.approx(1.0 if np.isnan(value) else value, abs=TOL)
+
+
+def test_scores(case):
+    res, ref = case
+    np.testing.assert_allclose(res.construct_scores[ref["score_columns"]].to_numpy()[:10], ref["scores"], atol=TOL)
+    sd = res.construct_scores.std(ddof=1)  # unit variance, but an interaction term keeps its product's SD
+    terms = [name for *_, name in res.spec.interactions]
+    np.testing.assert_allclose(sd.drop(terms), 1.0)
+    np.testing.assert_allclose(sd[terms], res.values[terms].std(ddof=1))
+
+
+# --- behaviour ---------------------------------------------------------------------------------------------------
+
+MOBI = REFERENCE["mobi_formative"]["model"]
+
+
+def mobi() -> pd.DataFrame:
+    return data("pls_mobi.csv")
+
+
+def test_summary_to_dict_html():
+    res = estimate("mobi_formative", 0)
+    assert "PLS-SEM (path weighting)" in res.summary() and "SRMR" in res.summary()
+    assert json.dumps(res.to_dict())
+    assert "<table" in res._repr_html_()
+
+
+def test_result_is_read_only():
+    res = estimate("mobi_formative", 0)
+    with pytest.raises(AttributeError):
+        res.scheme = "factor"
+
+
+def test_srmr_zero_for_the_implied_correlations():
+    res = estimate("corp_rep", 0)
+    assert 0 < res.srmr < 0.1
+    from analysis.pls import quality
+
+    implied = quality.implied(res.correlations, res.estimates, res.layout)
+    assert quality.srmr(implied, res.estimates, res.layout) < 0.2
+
+
+def test_missing_mean_replacement_and_codes():
+    frame = mobi().copy()
+    frame.loc[:9, "CUEX1"] = -99
+    coded = analysis.pls(frame, MOBI, na_values=[-99])
+    filled = frame.assign(CUEX1=frame.CUEX1.mask(frame.CUEX1 == -99))
+    filled["CUEX1"] = filled.CUEX1.fillna(filled.CUEX1.mean())
+    assert coded.paths.est.tolist() == pytest.approx(analysis.pls(filled, MOBI).paths.est.tolist())
+    assert analysis.pls(frame, MOBI, na_values=[-99], missing="listwise").n == len(frame) - 10
+
+
+def test_interaction_needs_its_main_effects():
+    with pytest.raises(ModelError, match="'X:M' needs the main effect of 'M' as well: add 'M' to the 'Y ~' line"):
+        parse("X =~ CUEX1 + CUEX2\nY =~ CUSA1 + CUSA2\nM =~ IMAG1 + IMAG2\nY ~ X + X:M")
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("X =~ a + b\nY ~~ X", "line 2, column 3: '~~' is not part of a PLS model"),
+        ("X =~ a + 2*b\nY ~ X", "'\\*' is not part of a PLS model"),
+        ("X =~ a + b\nX =~ c\nY ~ X", "line 2.*defined twice"),
+        ("X =~ a + b\nY ~ X + X", "'X' is given twice"),
+        ("X =~ a + + b\nY ~ X", "line 1, column 10: '' is not a variable name"),
+        ("X =~ a + b", "needs structural paths"),
+        ("X =~ a + b\nZ =~ c\nY ~ X", "'Z' is in no structural path"),
+        ("X =~ a + b\nY =~ a + c\nY ~ X", "item 'a' measures both 'X' and 'Y'"),
+        ("X =~ a + b\nY =~ c + d\nY ~ X\nX ~ Y", "feedback loop"),
+        ("X =~ a\nY ~ X:X", "two different constructs"),
+    ],
+)
+def test_model_errors(model, message):
+    with pytest.raises(ModelError, match=message):
+        parse(model)
+
+
+def test_syntax_error_is_a_model_syntax_error():
+    with pytest.raises(ModelSyntaxError):
+        parse("X =~ a +\n+ b\nY ~ X")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"scheme": "weighted"}, ValueError, "scheme must be one of path, factor, centroid"),
+        ({"missing": "fiml"}, ValueError, "missing must be one of mean, listwise"),
+        ({"bootstrap": -1}, ValueError, "bootstrap must be a whole number"),
+        ({"model": "X =~ CUEX1 + nope\nY =~ CUSA1 + CUSA2\nY ~ X"}, DataError, "column 'nope' is not in the data"),
+        ({"model": None}, ModelError, "give the PLS model"),
+    ],
+)
+def test_argument_errors(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        analysis.pls(mobi(), **{"model": MOBI, **kwargs})
+
+
+def test_constant_item_refused():
+    with pytest.raises(DataError, match="'CUEX1' has no variance"):
+        analysis.pls(mobi().assign(CUEX1=1.0), MOBI)
+
+
+# --- bootstrap ---------------------------------------------------------------------------------------------------
+
+
+def test_bootstrap_same_draws_whatever_the_executor():
+    serial = analysis.pls(mobi(), MOBI, bootstrap=40, seed=3, executor=ThreadPoolExecutor(1))
+    threads = analysis.pls(mobi(), MOBI, bootstrap=40, seed=3, executor=ThreadPoolExecutor(2))
+    np.testing.assert_array_equal(serial.draws.values, threads.draws.values)
+    assert serial.bootstrap == 40
+    table = serial.paths
+    assert {"se", "t", "pvalue", "ci_lower", "ci_upper", "bca_lower", "bca_upper"} <= set(table.columns)
+    assert (table.ci_lower <= table.est).all() and (table.est <= table.ci_upper).all()
+    formative = serial.outer["mode"] == "B"
+    assert serial.outer.weight_se[formative].notna().all() and serial.outer.weight_se[~formative].isna().all()
+    assert serial.indirect_effects.se.notna().all() and serial.htmt_ci.bca_upper.notna().all()
+
+
+@pytest.mark.slow
+def test_bootstrap_se_within_monte_carlo_error_of_seminr():
+    ref = json.loads((DATA / "pls_boot_reference.json").read_text())
+    model = REFERENCE["corp_rep"]["model"]
+    res = analysis.pls(data("pls_corp_rep.csv"), model, bootstrap=2000, seed=1, executor=ThreadPoolExecutor(1))
+    # the SD of B draws has relative Monte Carlo error ~ 1/sqrt(2B): 1.6% (2000) and 1.0% (5000)
+    tolerance = 4 * np.sqrt(1 / 4000 + 1 / 10000)
+    paths = res.paths.set_index(["rhs", "lhs"]).se
+    np.testing.assert_allclose([paths[s, t] for s, t, _ in ref["paths"]], [v for *_, v in ref["paths"]],
+                               rtol=tolerance)  # fmt: skip
+    weights = res.outer.set_index(["item", "construct"]).weight_se
+    formative = [(i, c, v) for i, c, v in ref["weights"] if (i, c) in weights.dropna().index]
+    assert len(formative) == 21
+    np.testing.assert_allclose([weights[i, c] for i, c, _ in formative], [v for *_, v in formative], rtol=tolerance)
