@@ -242,7 +242,9 @@ def test_constant_item_refused():
 def test_bootstrap_same_draws_whatever_the_executor():
     serial = analysis.pls(mobi(), MOBI, bootstrap=40, seed=3, executor=ThreadPoolExecutor(1))
     threads = analysis.pls(mobi(), MOBI, bootstrap=40, seed=3, executor=ThreadPoolExecutor(2))
+    pool = analysis.pls(mobi(), MOBI, bootstrap=40, seed=3)  # the default: a process pool over all cores
     np.testing.assert_array_equal(serial.draws.values, threads.draws.values)
+    np.testing.assert_array_equal(serial.draws.values, pool.draws.values)
     assert serial.bootstrap == 40
     table = serial.paths
     assert {"se", "t", "pvalue", "ci_lower", "ci_upper", "bca_lower", "bca_upper"} <= set(table.columns)
@@ -266,3 +268,7 @@ def test_bootstrap_se_within_monte_carlo_error_of_seminr():
     formative = [(i, c, v) for i, c, v in ref["weights"] if (i, c) in weights.dropna().index]
     assert len(formative) == 21
     np.testing.assert_allclose([weights[i, c] for i, c, _ in formative], [v for *_, v in formative], rtol=tolerance)
+    htmt = res.htmt_ci.set_index(["lhs", "rhs"]).se
+    assert len(ref["htmt"]) == len(htmt)
+    ours = [htmt.get((a, b), htmt.get((b, a))) for a, b, _ in ref["htmt"]]  # single items come last here
+    np.testing.assert_allclose(ours, [v for *_, v in ref["htmt"]], rtol=tolerance)

