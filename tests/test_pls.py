@@ -31,7 +31,8 @@ def data(file: str) -> pd.DataFrame:
 @cache
 def estimate(name: str, k: int):
     model, case = REFERENCE[name], REFERENCE[name]["cases"][k]
-    return analysis.pls(data(model["data"]), model["model"], scheme=case["scheme"], consistent=case["consistent"])
+    return analysis.pls(data(model["data"]), model["model"], scheme=case["scheme"], consistent=case["consistent"],
+                        na_values=model["na_values"])  # fmt: skip
 
 
 @pytest.fixture(params=CASES, ids=IDS)
@@ -143,6 +144,62 @@ def test_scores(case):
     terms = [name for *_, name in res.spec.interactions]
     np.testing.assert_allclose(sd.drop(terms), 1.0)
     np.testing.assert_allclose(sd[terms], res.values[terms].std(ddof=1))
+
+
+PREDICT = [(name, k) for name, model in REFERENCE.items() for k in range(len(model.get("predict", [])))]
+
+
+@pytest.mark.parametrize(("name", "k"), PREDICT, ids=[f"{n}-{'plsc' if k else 'pls'}" for n, k in PREDICT])
+def test_plspredict(name, k):
+    model, ref = REFERENCE[name], REFERENCE[name]["predict"][k]
+    res = analysis.pls(data(model["data"]), model["model"], consistent=ref["consistent"], na_values=model["na_values"])
+    table = res.predict(folds=ref["folds"], repeats=1, seed=ref["seed"]).set_index("item").loc[ref["items"]]
+    for column in ("rmse", "mae", "q2_predict"):
+        np.testing.assert_allclose(table[column], ref[f"pls_{column}"], atol=TOL, err_msg=column)
+        np.testing.assert_allclose(table[f"lm_{column}"], ref[f"lm_{column}"], atol=TOL, err_msg=column)
+
+
+def test_plspredict_repeats_average_the_repetitions():
+    res = estimate("corp_rep", 0)
+    one = res.predict(folds=5, repeats=1, seed=2)
+    three = res.predict(folds=5, repeats=3, seed=2)
+    assert one.rmse.tolist() != three.rmse.tolist()
+    assert three.rmse.tolist() == res.predict(folds=5, repeats=3, seed=2).rmse.tolist()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [({"folds": 1}, ValueError, "folds must be a whole number from 2 to 250"),
+     ({"repeats": 0}, ValueError, "repeats must be a whole number, at least 1")],
+)  # fmt: skip
+def test_plspredict_errors(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        estimate("mobi_formative", 0).predict(**kwargs)
+
+
+def test_plspredict_refuses_interactions():
+    with pytest.raises(ModelError, match="PLSpredict of a model with interaction terms is not supported"):
+        estimate("mobi_interaction", 0).predict()
+
+
+def test_blindfolding_q2_below_r2():
+    # no reference computes blindfolding (seminr has none): Q² of cross-validated redundancy is positive and
+    # below R² (it predicts held-out items, not the construct, and loses the omitted points)
+    res = estimate("mobi_reflective", 0)
+    q2 = res.q2()
+    assert list(q2.index) == res.spec.endogenous
+    assert (q2 > 0).all() and (q2 < res.r2).all()
+    assert not np.allclose(q2, res.q2(distance=9))
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "error", "message"),
+    [("mobi_reflective", {"distance": 1}, ValueError, "omission distance must be a whole number from 2 to 249"),
+     ("mobi_interaction", {}, ModelError, "blindfolding of a model with interaction terms is not supported")],
+)  # fmt: skip
+def test_blindfolding_errors(name, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        estimate(name, 0).q2(**kwargs)
 
 
 # --- behaviour ---------------------------------------------------------------------------------------------------
@@ -257,8 +314,9 @@ def test_bootstrap_same_draws_whatever_the_executor():
 @pytest.mark.slow
 def test_bootstrap_se_within_monte_carlo_error_of_seminr():
     ref = json.loads((DATA / "pls_boot_reference.json").read_text())
-    model = REFERENCE["corp_rep"]["model"]
-    res = analysis.pls(data("pls_corp_rep.csv"), model, bootstrap=2000, seed=1, executor=ThreadPoolExecutor(1))
+    model = REFERENCE["corp_rep"]
+    res = analysis.pls(data(model["data"]), model["model"], na_values=model["na_values"], bootstrap=2000, seed=1,
+                       executor=ThreadPoolExecutor(1))  # fmt: skip
     # the SD of B draws has relative Monte Carlo error ~ 1/sqrt(2B): 1.6% (2000) and 1.0% (5000)
     tolerance = 4 * np.sqrt(1 / 4000 + 1 / 10000)
     paths = res.paths.set_index(["rhs", "lhs"]).se

@@ -68,22 +68,24 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
         raise ModelError("give the PLS model as syntax (model=...); the instrument's model is not wired in yet")
     spec = parse(model)
     layout = Layout.of(spec)
-    values = _values(data, spec, missing, na_values)
+    answers = _answers(data, spec, missing, na_values)
+    values = answers.fillna(answers.mean())
     draws = None
-    if bootstrap:
-        draws = boot.draw(values, layout, scheme, consistent, draws=bootstrap, seed=seed, executor=executor)
+    if bootstrap:  # seminr resamples the answers and mean-replaces each resample
+        draws = boot.draw(answers, layout, scheme, consistent, draws=bootstrap, seed=seed, executor=executor)
     full = estimates.with_interactions(values.to_numpy(), layout, scheme)
     values = pd.DataFrame(full, index=values.index, columns=list(spec.indicators))
     return PLSResult(model=model, spec=spec, scheme=scheme, consistent=consistent, values=values, draws=draws,
                      missing=missing, level=level)  # fmt: skip
 
 
-def _values(data: pd.DataFrame, spec: Spec, missing: str, na_values) -> pd.DataFrame:
-    """The model's items as floats, missing codes as NaN, then mean-replaced or listwise-deleted."""
+def _answers(data: pd.DataFrame, spec: Spec, missing: str, na_values) -> pd.DataFrame:
+    """The model's items as floats, missing codes as NaN (rows with any dropped when listwise)."""
     values = numeric(data, spec.measured)
     if na_values is not None:
         values = values.mask(values.isin(list(na_values)))
-    values = values.dropna() if missing == "listwise" else values.fillna(values.mean())
+    if missing == "listwise":
+        values = values.dropna()
     for column in values.columns:
         if values[column].isna().all():
             raise DataError(f"column '{column}' has no answers")

@@ -68,7 +68,8 @@ def statistics(S: np.ndarray, layout: Layout, scheme: str, plsc: bool, sd: np.nd
 
 def draw(values: pd.DataFrame, layout: Layout, scheme: str, plsc: bool, *, draws: int, seed=None,
          executor: Executor | None = None) -> Draws:  # fmt: skip
-    """Re-estimate the model on `draws` resamples of the rows of `values` (and on each leave-one-out sample).
+    """Re-estimate the model on `draws` resamples of the rows of `values` (and on each leave-one-out sample);
+    missing answers (NaN) are mean-replaced in each resample.
 
     Examples
     --------
@@ -95,7 +96,10 @@ def draw(values: pd.DataFrame, layout: Layout, scheme: str, plsc: bool, *, draws
 def _row(job: tuple, rows: np.ndarray) -> np.ndarray | None:
     data, layout, scheme, plsc = job
     try:
-        full = estimates.with_interactions(data[rows], layout, scheme)
+        sample = data[rows]
+        if np.isnan(sample).any():
+            sample = np.where(np.isnan(sample), np.nanmean(sample, axis=0), sample)
+        full = estimates.with_interactions(sample, layout, scheme)
         return statistics(estimates.correlations(full), layout, scheme, plsc, full.std(axis=0, ddof=1))
     except np.linalg.LinAlgError:  # a resample with a singular block
         return None

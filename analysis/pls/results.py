@@ -12,6 +12,7 @@ import pandas as pd
 from . import bootstrap as boot
 from . import estimates, quality
 from .algorithm import Layout, effects
+from .predict import blindfolding, plspredict
 from .syntax import Spec
 
 SCHEME_NAMES = {"path": "path weighting", "factor": "factor weighting", "centroid": "centroid weighting"}
@@ -208,6 +209,28 @@ class PLSResult:
         z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
         scores = z @ self.estimates.weights * self.estimates.scale
         return pd.DataFrame(scores, index=self.values.index, columns=list(self.spec.constructs))
+
+    def predict(self, *, folds: int = 10, repeats: int = 10, seed=None) -> pd.DataFrame:
+        """PLSpredict: out-of-sample RMSE, MAE and Q²predict of each endogenous item, PLS and LM benchmark
+        (``lm_*``), over `repeats` k-fold splits (seminr's ``predict_pls`` when ``repeats=1``).
+
+        Examples
+        --------
+        >>> res.predict(folds=10, repeats=10, seed=1)  # doctest: +SKIP
+        """
+        measured = self.values[list(self.spec.measured)]
+        return plspredict(measured, self.layout, self.scheme, self.consistent, folds=folds, repeats=repeats,
+                          seed=seed)  # fmt: skip
+
+    def q2(self, distance: int = 7) -> pd.Series:
+        """Stone-Geisser Q² of each endogenous construct by blindfolding (see `predict.blindfolding`).
+
+        Examples
+        --------
+        >>> res.q2()  # omission distance 7  # doctest: +SKIP
+        """
+        measured = self.values[list(self.spec.measured)]
+        return blindfolding(measured, self.layout, self.scheme, self.consistent, distance)
 
     def summary(self) -> str:
         """A plain-text report: paths, R², outer model, reliability, HTMT, SRMR."""

