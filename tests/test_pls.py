@@ -280,12 +280,41 @@ def test_syntax_error_is_a_model_syntax_error():
         ({"missing": "fiml"}, ValueError, "missing must be one of mean, listwise"),
         ({"bootstrap": -1}, ValueError, "bootstrap must be a whole number"),
         ({"model": "X =~ CUEX1 + nope\nY =~ CUSA1 + CUSA2\nY ~ X"}, DataError, "column 'nope' is not in the data"),
-        ({"model": None}, ModelError, "give the PLS model"),
     ],
 )
 def test_argument_errors(kwargs, error, message):
     with pytest.raises(error, match=message):
         analysis.pls(mobi(), **{"model": MOBI, **kwargs})
+
+
+@cache
+def social_imp(bootstrap: int = 0):
+    return analysis.pls(analysis.simulate(300, seed=2), bootstrap=bootstrap, seed=1, executor=ThreadPoolExecutor(2))
+
+
+def test_model_none_is_the_instruments_model_with_reverse_keyed_items_recoded():
+    import instrument
+
+    ins = instrument.load()
+    res = social_imp()
+    assert res.model == ins.to_lavaan("pls") and "rtm" not in res.spec.constructs
+    raw = analysis.load(analysis.simulate(300, seed=2), instrument=ins)
+    codes = ins.scale_of("coo_5").codes
+    np.testing.assert_allclose(res.values.coo_5, min(codes) + max(codes) - raw.coo_5.astype(float))
+    assert (res.outer.loading > 0).all()
+
+
+def test_hypotheses_on_pls_paths_and_indirect_effects():
+    table = social_imp(200).hypotheses.set_index("hypothesis")
+    assert table.loc["H1a", "test"] == "PLS indirect effect smu -> inf -> ltr"
+    assert table.loc["H2b", "test"] == "PLS path dec ~ inf"
+    paths = social_imp(200).paths.set_index(["lhs", "rhs"])
+    assert table.loc["H2b", "estimate"] == paths.est["dec", "inf"]
+    assert table.loc["H2b", "pvalue"] == paths.pvalue["dec", "inf"]
+    assert table.loc["H2a", "decision"] == "not evaluated"
+    assert set(table.decision) <= {"supported", "not supported", "not evaluated"}
+    assert (social_imp().hypotheses.decision == "not evaluated").all()
+    assert estimate("mobi_formative", 0).hypotheses.empty
 
 
 def test_constant_item_refused():

@@ -12,8 +12,11 @@ from concurrent.futures import Executor
 
 import pandas as pd
 
-from ..data import numeric
-from ..errors import DataError, ModelError
+import instrument as instrument_pkg
+
+from ..data import numeric, reverse_code
+from ..errors import DataError
+from ..load import load
 from . import bootstrap as boot
 from . import estimates
 from .algorithm import SCHEMES, Layout
@@ -27,15 +30,18 @@ __all__ = ["MISSING", "SCHEMES", "PLSResult", "Spec", "parse", "pls"]
 
 def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", consistent: bool = False,
         bootstrap: int = 0, seed=None, executor: Executor | None = None, missing: str = "mean",
-        na_values: Iterable[float] | None = None, level: float = 0.95) -> PLSResult:  # fmt: skip
+        na_values: Iterable[float] | None = None, level: float = 0.95,
+        instrument: instrument_pkg.Instrument | None = None) -> PLSResult:  # fmt: skip
     """Estimate a PLS path model (seminr's ``estimate_pls``, SmartPLS's PLS algorithm), optionally bootstrapped.
 
     Parameters
     ----------
     data : DataFrame
         One row per respondent; the model's items as numeric columns.
-    model : str
+    model : str, optional
         ``C =~ x1 + x2`` (mode A), ``C <~ x1 + x2`` (mode B), ``Y ~ X + Z`` (paths); see `analysis.pls.syntax`.
+        None: the instrument's Social IMP model (``instrument.to_lavaan("pls")``), whose hypotheses
+        ``.hypotheses`` then tests.
     scheme : {"path", "factor", "centroid"}
         Inner weighting scheme.
     consistent : bool
@@ -51,6 +57,9 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
         Codes that mean "missing" (e.g. ``[-99]``).
     level : float
         Confidence level of the bootstrap intervals.
+    instrument : Instrument, optional
+        With it, or with ``model=None`` (the bundled instrument), the data are read by `analysis.load` (its
+        missing-value codes become NaN) and its reverse-keyed items are recoded, as in `analysis.fit`.
 
     Examples
     --------
@@ -64,10 +73,12 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
         raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
         raise ValueError(f"bootstrap must be a whole number of draws (0 for none), not {bootstrap!r}")
-    if model is None:
-        raise ModelError("give the PLS model as syntax (model=...); the instrument's model is not wired in yet")
-    spec = parse(model)
+    ins = instrument or (instrument_pkg.load() if model is None else None)
+    text = model if model is not None else ins.to_lavaan("pls")
+    spec = parse(text)
     layout = Layout.of(spec)
+    if ins is not None:
+        data = _recoded(load(data, instrument=ins), spec, ins)
     answers = _answers(data, spec, missing, na_values)
     values = answers.fillna(answers.mean())
     draws = None
@@ -75,8 +86,17 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
         draws = boot.draw(answers, layout, scheme, consistent, draws=bootstrap, seed=seed, executor=executor)
     full = estimates.with_interactions(values.to_numpy(), layout, scheme)
     values = pd.DataFrame(full, index=values.index, columns=list(spec.indicators))
-    return PLSResult(model=model, spec=spec, scheme=scheme, consistent=consistent, values=values, draws=draws,
-                     missing=missing, level=level)  # fmt: skip
+    return PLSResult(model=text, spec=spec, scheme=scheme, consistent=consistent, values=values, draws=draws,
+                     missing=missing, level=level, instrument=ins if model is None else None)  # fmt: skip
+
+
+def _recoded(data: pd.DataFrame, spec: Spec, ins: instrument_pkg.Instrument) -> pd.DataFrame:
+    """The instrument's reverse-keyed items of the model recoded (``min + max - x``), as `analysis.fit` does."""
+    items = [item for item in ins.reverse_keyed if item in spec.measured]
+    if not items:
+        return data
+    codes = ins.scale_of(items[0]).codes
+    return reverse_code(data, items, (min(codes), max(codes)))
 
 
 def _answers(data: pd.DataFrame, spec: Spec, missing: str, na_values) -> pd.DataFrame:

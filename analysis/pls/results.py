@@ -9,8 +9,11 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from instrument import Instrument
+
 from . import bootstrap as boot
 from . import estimates, quality
+from . import hypotheses as pls_hypotheses
 from .algorithm import Layout, effects
 from .predict import blindfolding, plspredict
 from .syntax import Spec
@@ -37,6 +40,7 @@ class PLSResult:
     draws: boot.Draws | None = field(default=None, repr=False)
     missing: str = "mean"
     level: float = 0.95
+    instrument: Instrument | None = field(default=None, repr=False)  # with model=None: whose hypotheses to test
 
     @property
     def n(self) -> int:
@@ -209,6 +213,13 @@ class PLSResult:
         z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
         scores = z @ self.estimates.weights * self.estimates.scale
         return pd.DataFrame(scores, index=self.values.index, columns=list(self.spec.constructs))
+
+    @cached_property
+    def hypotheses(self) -> pd.DataFrame:
+        """The instrument's hypotheses on the PLS paths and indirect effects (``model=None`` only)."""
+        if self.instrument is None:
+            return pd.DataFrame(columns=pls_hypotheses.COLUMNS)
+        return pls_hypotheses.evaluate(self)
 
     def predict(self, *, folds: int = 10, repeats: int = 10, seed=None) -> pd.DataFrame:
         """PLSpredict: out-of-sample RMSE, MAE and Q²predict of each endogenous item, PLS and LM benchmark
