@@ -45,14 +45,16 @@ class Table:
 
 
 def build(result: FitResult) -> list[Table]:
-    """Every table a journal asks for, numbered in order; tables a result cannot fill are left out.
+    """Every table a journal asks for, numbered in order; tables a result cannot fill are left out."""
+    makers = [_sample, _items, _reliability, _htmt, _fornell_larcker, _fit, _paths, hypotheses_table]
+    return numbered([make(result) for make in makers], result)
 
-    When simulated respondents were analysed, every table's note says so first: a LaTeX table is
-    one file, ``\\input`` on its own, and must not pass for real data.
-    """
-    makers = [_sample, _items, _reliability, _htmt, _fornell_larcker, _fit, _paths, _hypotheses]
-    drafts = [draft for make in makers if (draft := make(result)) is not None]
-    tables = [Table(number, *draft) for number, draft in enumerate(drafts, start=1)]
+
+def numbered(drafts: list, result) -> list[Table]:
+    """Tables from (title, columns, rows, note) drafts, None ones left out, numbered in order; when simulated
+    respondents were analysed, every table's note says so first: a LaTeX table is one file, ``\\input`` on
+    its own, and must not pass for real data."""
+    tables = [Table(number, *draft) for number, draft in enumerate([d for d in drafts if d is not None], start=1)]
     notice = sample.notice(result)
     if notice is None:
         return tables
@@ -137,7 +139,7 @@ def _htmt(result: FitResult):
         mark = "‡" if value > HTMT_LIMITS[1] else "†" if value > HTMT_LIMITS[0] else ""
         return apa.bounded(value) + mark
 
-    rows = _lower_triangle(result, matrix, cell, diagonal=lambda c: "—")
+    rows = lower_triangle(result, matrix, cell, diagonal=lambda c: "—")
     note = (
         "Heterotrait-monotrait ratios with geometric means (HTMT2; Roemer et al., 2021). "
         "† above .85, ‡ above .90 (Henseler et al., 2015): discriminant validity is in doubt."
@@ -149,7 +151,7 @@ def _fornell_larcker(result: FitResult):
     if len(result.measurement) < 2:
         return None
     matrix = result.fornell_larcker
-    rows = _lower_triangle(result, matrix, apa.bounded, diagonal=lambda c: apa.bounded(matrix.loc[c, c]))
+    rows = lower_triangle(result, matrix, apa.bounded, diagonal=lambda c: apa.bounded(matrix.loc[c, c]))
     note = (
         "Diagonal: square root of AVE; below: latent correlations. Fornell-Larcker criterion: each diagonal value "
         "exceeds the correlations in its row and column."
@@ -162,7 +164,8 @@ def range_labels(matrix: pd.DataFrame) -> list[str]:
     return [str(k) for k in range(1, len(matrix) + 1)]
 
 
-def _lower_triangle(result, matrix: pd.DataFrame, cell, diagonal) -> list[list[str]]:
+def lower_triangle(result, matrix: pd.DataFrame, cell, diagonal) -> list[list[str]]:
+    """Rows ``k. construct`` of a construct matrix: `cell` below the diagonal, `diagonal` on it, blank above."""
     names = list(matrix.index)
     rows = []
     for i, a in enumerate(names):
@@ -239,7 +242,8 @@ def _paths(result: FitResult):
     return "Structural paths and indirect effects", ["Path", "b", "SE", "β", "95% CI", "p"], rows, note
 
 
-def _hypotheses(result: FitResult):
+def hypotheses_table(result: FitResult):
+    """The hypotheses with their evidence and decision (None when the result tests none)."""
     table = result.hypotheses
     if table.empty:
         return None

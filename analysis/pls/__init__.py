@@ -77,9 +77,8 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
     text = model if model is not None else ins.to_lavaan("pls")
     spec = parse(text)
     layout = Layout.of(spec)
-    if ins is not None:
-        data = _recoded(load(data, instrument=ins), spec, ins)
-    answers = _answers(data, spec, missing, na_values)
+    raw = load(data, instrument=ins) if ins is not None else None
+    answers = _answers(data if raw is None else _recoded(raw, spec, ins), spec, missing, na_values)
     values = answers.fillna(answers.mean())
     draws = None
     if bootstrap:  # seminr resamples the answers and mean-replaces each resample
@@ -87,7 +86,8 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
     full = estimates.with_interactions(values.to_numpy(), layout, scheme)
     values = pd.DataFrame(full, index=values.index, columns=list(spec.indicators))
     return PLSResult(model=text, spec=spec, scheme=scheme, consistent=consistent, values=values, draws=draws,
-                     missing=missing, level=level, instrument=ins if model is None else None)  # fmt: skip
+                     missing=missing, level=level, instrument=ins if model is None else None, raw=raw, seed=seed,
+                     dropped=len(data) - len(values), imputed=int(answers.isna().sum().sum()))  # fmt: skip
 
 
 def _recoded(data: pd.DataFrame, spec: Spec, ins: instrument_pkg.Instrument) -> pd.DataFrame:

@@ -141,7 +141,8 @@ def _bca(values: np.ndarray, jack: np.ndarray, est: np.ndarray, level: float) ->
         a = (d**3).sum(axis=0) / (6 * ((d**2).sum(axis=0)) ** 1.5)
     bounds = []
     for z in norm.ppf([(1 - level) / 2, (1 + level) / 2]):
-        alpha = norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant statistic has no interval (NaN)
+            alpha = norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z)))
         bounds.append(np.array([np.quantile(values[:, k], alpha[k]) if np.isfinite(alpha[k]) else np.nan
                                 for k in range(values.shape[1])]))  # fmt: skip
     return bounds[0], bounds[1]

@@ -41,10 +41,28 @@ class PLSResult:
     missing: str = "mean"
     level: float = 0.95
     instrument: Instrument | None = field(default=None, repr=False)  # with model=None: whose hypotheses to test
+    raw: pd.DataFrame | None = field(default=None, repr=False)  # the data as loaded, when read with an instrument
+    seed: int | None = None  # of the bootstrap, and of the report's PLSpredict folds
+    dropped: int = 0  # rows left out (listwise)
+    imputed: int = 0  # answers mean-replaced
 
     @property
     def n(self) -> int:
         return len(self.values)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The items as estimated (as `FitResult.data`: its index names the rows of ``raw`` analysed)."""
+        return self.values
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Non-convergence and failed bootstrap draws, in words."""
+        notes = [] if self.converged else [f"the PLS algorithm did not converge in {self.iterations} iterations"]
+        if self.draws is not None and self.draws.failed:
+            notes.append(f"{self.draws.failed} of {self.draws.requested} bootstrap draws failed (singular or "
+                         "not converged) and were left out")  # fmt: skip
+        return tuple(notes)
 
     @property
     def bootstrap(self) -> int:
