@@ -261,6 +261,7 @@ def test_interaction_needs_its_main_effects():
         ("X =~ a + b\nY =~ a + c\nY ~ X", "item 'a' measures both 'X' and 'Y'"),
         ("X =~ a + b\nY =~ c + d\nY ~ X\nX ~ Y", "feedback loop"),
         ("X =~ a\nY ~ X:X", "two different constructs"),
+        ("A =~ a + b\nB =~ c + d\nH =~ A + B\nY ~ H", "construct 'H' is measured by construct 'A': higher-order"),
     ],
 )
 def test_model_errors(model, message):

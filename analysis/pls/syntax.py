@@ -110,6 +110,11 @@ def _spec(items: dict, modes: dict, paths: list, interactions: list) -> Spec:
             target = next(t for s, t in paths if s == name)
             raise ModelError(f"the interaction term '{name}' needs the main effect of '{missing[0]}' as well: "
                              f"add '{missing[0]}' to the '{target} ~' line")  # fmt: skip
+    for c, members in items.items():
+        nested = [m for m in members if m in items]
+        if nested:
+            raise ModelError(f"construct '{c}' is measured by construct '{nested[0]}': higher-order constructs are not "
+                             "supported by analysis.pls yet; estimate the lower-order scores first")  # fmt: skip
     unused = [c for c in items if c not in in_paths]
     if unused:
         raise ModelError(f"construct '{unused[0]}' is in no structural path; PLS estimates only connected constructs")
