@@ -50,7 +50,7 @@ def parts(layout: Layout) -> dict[str, slice]:
     return out
 
 
-def statistics(S: np.ndarray, layout: Layout, scheme: str, plsc: bool, sd: np.ndarray) -> np.ndarray | None:
+def statistics(S: np.ndarray, sd: np.ndarray, layout: Layout, scheme: str, plsc: bool) -> np.ndarray | None:
     """Paths (in the model's order), specific indirect effects, formative weights, HTMT (upper triangle, by
     row) from correlations `S` and SDs `sd` of the items; None when the estimate does not converge."""
     est = estimates.solve(S, layout, scheme, plsc, sd)
@@ -96,11 +96,7 @@ def draw(values: pd.DataFrame, layout: Layout, scheme: str, plsc: bool, *, draws
 def _row(job: tuple, rows: np.ndarray) -> np.ndarray | None:
     data, layout, scheme, plsc = job
     try:
-        sample = data[rows]
-        if np.isnan(sample).any():
-            sample = np.where(np.isnan(sample), np.nanmean(sample, axis=0), sample)
-        full = estimates.with_interactions(sample, layout, scheme)
-        return statistics(estimates.correlations(full), layout, scheme, plsc, full.std(axis=0, ddof=1))
+        return statistics(*estimates.prepare(data[rows], layout, scheme), layout, scheme, plsc)
     except np.linalg.LinAlgError:  # a resample with a singular block
         return None
 

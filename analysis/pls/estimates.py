@@ -120,6 +120,15 @@ def with_interactions(values: np.ndarray, layout: Layout, scheme: str) -> np.nda
     return np.column_stack([values, *products])
 
 
+def prepare(answers: np.ndarray, layout: Layout, scheme: str) -> tuple[np.ndarray, np.ndarray]:
+    """Correlations and SDs of the indicators of `answers` (measured items; NaN mean-replaced within these
+    rows, as seminr does for each resample and group), interaction columns appended."""
+    if np.isnan(answers).any():
+        answers = np.where(np.isnan(answers), np.nanmean(answers, axis=0), answers)
+    full = with_interactions(answers, layout, scheme)
+    return correlations(full), full.std(axis=0, ddof=1)
+
+
 def correlations(values: np.ndarray) -> np.ndarray:
     """Indicator correlations (n - 1 scaling, as R's ``cor``)."""
     return np.corrcoef(values, rowvar=False)

@@ -12,9 +12,10 @@ import pandas as pd
 from instrument import Instrument
 
 from . import bootstrap as boot
-from . import estimates, quality
+from . import estimates, groups, quality
 from . import hypotheses as pls_hypotheses
 from .algorithm import Layout, effects
+from .groups import Groups
 from .predict import blindfolding, plspredict
 from .syntax import Spec
 
@@ -45,6 +46,9 @@ class PLSResult:
     seed: int | None = None  # of the bootstrap, and of the report's PLSpredict folds
     dropped: int = 0  # rows left out (listwise)
     imputed: int = 0  # answers mean-replaced
+    answers: pd.DataFrame | None = field(default=None, repr=False)  # the measured items before mean replacement
+    groups: Groups | None = field(default=None, repr=False)  # with group=: the two groups and their draws
+    permutations: int = 1000
 
     @property
     def n(self) -> int:
@@ -95,7 +99,7 @@ class PLSResult:
 
     @cached_property
     def _statistics(self) -> np.ndarray:
-        return boot.statistics(self.correlations, self.layout, self.scheme, self.consistent, self.sd)
+        return boot.statistics(self.correlations, self.sd, self.layout, self.scheme, self.consistent)
 
     def _with_draws(self, frame: pd.DataFrame, part: str) -> pd.DataFrame:
         """`frame` (one row per statistic of `part`, column ``est``) with its bootstrap columns."""
@@ -231,6 +235,28 @@ class PLSResult:
         z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
         scores = z @ self.estimates.weights * self.estimates.scale
         return pd.DataFrame(scores, index=self.values.index, columns=list(self.spec.constructs))
+
+    @cached_property
+    def _permuted(self) -> groups.Permutations:
+        if self.groups is None:
+            raise ValueError("PLS-MGA and MICOM need two groups: estimate with group='column'")
+        return groups.permute(self.answers.to_numpy(), self.groups.member, self.layout, self.scheme,
+                              self.consistent, permutations=self.permutations, seed=self.seed)  # fmt: skip
+
+    @cached_property
+    def mga(self) -> pd.DataFrame:
+        """PLS-MGA per path: ``est_1``, ``est_2`` (groups in ``groups.names`` order), ``diff``; with bootstrap
+        draws ``boot_mean_1``, ``boot_mean_2`` and Henseler's one-sided ``pls_mga_p`` (seminr's); and the
+        two-sided ``permutation_p``."""
+        perms = self._permuted
+        return groups.mga(self.answers.to_numpy(), self.groups, perms, self.layout, self.scheme, self.consistent)
+
+    @cached_property
+    def micom(self) -> pd.DataFrame:
+        """MICOM steps 1-3 per construct (see `groups.micom`)."""
+        perms = self._permuted
+        return groups.micom(self.answers.to_numpy(), self.groups, perms, self.estimates, self.layout, self.scheme,
+                            self.consistent)  # fmt: skip
 
     @cached_property
     def hypotheses(self) -> pd.DataFrame:
