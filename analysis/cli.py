@@ -134,8 +134,10 @@ def write_pls_result(result: PLSResult, out: Path) -> list[str]:
               "f2": result.f2, "r2": pd.DataFrame({"r2": result.r2, "r2_adj": result.r2_adj})}  # fmt: skip
     if result.instrument is not None:
         tables["hypotheses"] = result.hypotheses
+    if result.groups is not None:
+        tables |= {"mga": result.mga, "micom": result.micom}
     for name, table in tables.items():
-        table.to_csv(out / f"{name}.csv", index=name in ("reliability", "r2"))
+        table.to_csv(out / f"{name}.csv", index=name in ("reliability", "r2", "micom"))
     (out / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
     return [f"{name}.csv" for name in tables] + ["summary.txt"]
 

@@ -46,6 +46,8 @@ def _register_pls(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--bootstrap", type=int, default=0, metavar="B", help="bootstrap draws for SEs and CIs")
     command.add_argument("--seed", type=int, help="seed for reproducible bootstrap draws and PLSpredict folds")
     command.add_argument("--missing", choices=PLS_MISSING, default="mean", help="mean replacement or listwise")
+    command.add_argument("--group", help="column splitting the rows into two groups: PLS-MGA and MICOM")
+    command.add_argument("--permutations", type=int, default=1000, help="with --group: permutations")
     command.add_argument("--format", nargs="+", choices=FORMATS, default=list(FORMATS), dest="formats")
     command.add_argument("--title", help="report title (default: the instrument's title)")
     command.set_defaults(run=run_pls)
@@ -64,7 +66,8 @@ def run_pls(args: argparse.Namespace) -> int:
     data, ins = read_data(args)
     model = args.model.read_text(encoding="utf-8") if args.model else None
     result = pls(data, model, scheme=args.scheme, consistent=args.consistent, bootstrap=args.bootstrap,
-                 seed=args.seed, missing=args.missing, instrument=ins)  # fmt: skip
+                 seed=args.seed, missing=args.missing, instrument=ins, group=args.group,
+                 permutations=args.permutations)  # fmt: skip
     print(result.summary())
     files = [*write_pls_result(result, args.out), *(f.name for f in render(result, args.out, formats=args.formats,
                                                                            title=args.title))]  # fmt: skip

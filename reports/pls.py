@@ -33,7 +33,7 @@ def method(result: PLSResult) -> str:
 def build(result: PLSResult) -> list[Table]:
     """The numbered tables; prediction tables are left out for a model with interaction terms."""
     makers = [_sample, _outer, _reliability, _htmt, _htmt_ci, _fornell_larcker, _vif, _paths, _indirect, _r2,
-              _predict, _fit, hypotheses_table]  # fmt: skip
+              _predict, _fit, _micom, _mga, hypotheses_table]  # fmt: skip
     return numbered([make(result) for make in makers], result)
 
 
@@ -181,6 +181,45 @@ def _predict(result: PLSResult):
 def _fit(result: PLSResult):
     rows = [["SRMR (saturated model)", apa.bounded(result.srmr, 3), "< .08"]]
     return "Model fit", ["Index", "Value", "Cutoff"], rows, "SRMR as SmartPLS reports it (Henseler et al., 2014)."
+
+
+def _micom(result: PLSResult):
+    if result.groups is None:
+        return None
+    table = result.micom
+    rows = []
+    for c, r in zip(table.index, table.itertuples(), strict=True):
+        rows.append([construct_label(result, c), "yes", apa.number(r.c, 3), apa.number(r.c_5pct, 3),
+                     apa.p_value(r.compositional_p)])  # fmt: skip
+        for name in ("mean", "log_var"):
+            low, high = getattr(r, f"{name}_lower"), getattr(r, f"{name}_upper")
+            rows[-1] += [apa.number(getattr(r, f"{name}_diff"), 3), apa.interval(low, high),
+                         apa.p_value(getattr(r, f"{name}_p"))]  # fmt: skip
+    first, second = result.groups.names
+    note = (f"Henseler, Ringle and Sarstedt (2016), {result.permutations} permutations. Step 1: the same model and "
+            "treatment in both groups; step 2: c, the correlation of the scores under the two groups' weights, "
+            "invariant when not below the permutation 5% quantile; step 3: differences "
+            f"({first} minus {second}) of the composites' means and log variances, permutation 95% "
+            "intervals.")  # fmt: skip
+    columns = ["Construct", "Configural", "c", "5% quantile", "p", "Mean diff.", "95% interval", "p",
+               "Log variance diff.", "95% interval", "p"]  # fmt: skip
+    return "Measurement invariance of composites (MICOM)", columns, rows, note
+
+
+def _mga(result: PLSResult):
+    if result.groups is None:
+        return None
+    table = result.mga
+    first, second = result.groups.names
+    boot = "pls_mga_p" in table
+    rows = [[f"{construct_label(result, r.rhs)} → {construct_label(result, r.lhs)}", apa.number(r.est_1, 3),
+             apa.number(r.est_2, 3), apa.number(r.diff, 3), apa.p_value(r.pls_mga_p) if boot else "",
+             apa.p_value(r.permutation_p)] for r in table.itertuples()]  # fmt: skip
+    note = (f"β per group ({first}, {second}); PLS-MGA p: Henseler's one-sided test of {first} above {second} "
+            f"from {result.bootstrap} bootstrap draws per group (seminr); permutation p: two-sided, "
+            f"{result.permutations} permutations (Chin and Dibbern, 2010).")  # fmt: skip
+    columns = ["Path", f"β {first}", f"β {second}", "Difference", "PLS-MGA p", "Permutation p"]
+    return "Multigroup analysis (PLS-MGA)", columns, rows, note
 
 
 def paragraph(result: PLSResult) -> str:

@@ -80,6 +80,17 @@ def test_paragraph_names_the_algorithm_and_the_hypotheses():
     assert "Hypotheses" in titles(res)
 
 
+def test_groups_add_micom_and_mga_tables():
+    frame = MOBI.assign(g=["a", "b"] * 125)
+    res = analysis.pls(frame, REFERENCE["mobi_formative"]["model"], group="g", bootstrap=50, permutations=30, seed=1,
+                       executor=ThreadPoolExecutor(2))  # fmt: skip
+    tables = {t.title: t for t in pls_report.build(res)}
+    mga = tables["Multigroup analysis (PLS-MGA)"].frame()
+    assert mga.columns.tolist()[1:3] == ["β a", "β b"] and len(mga) == len(res.paths)
+    assert mga.iloc[0, 3] == f"{res.mga['diff'].iloc[0]:.3f}"
+    assert len(tables["Measurement invariance of composites (MICOM)"].frame()) == len(res.spec.constructs)
+
+
 def test_cli_pls_writes_the_tables_and_the_report(tmp_path, capsys):
     model = tmp_path / "model.pls"
     model.write_text(REFERENCE["mobi_formative"]["model"])
