@@ -15,6 +15,7 @@ from .errors import DataError
 from .fit import ESTIMATORS, MISSING, fit
 from .invariance import ORDINAL_STEPS, STEPS, invariance
 from .load import load
+from .pls import PLSResult
 from .results import FitResult
 from .sem import GROUP_EQUAL, partable
 from .simulate import MECHANISMS, simulate
@@ -200,6 +201,22 @@ def write_result(result: FitResult, out: Path) -> list[str]:
         tables["hypotheses"] = result.hypotheses
     for name, table in tables.items():
         table.to_csv(out / f"{name}.csv", index=name not in ("estimates", "modindices"))
+    (out / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
+    return [f"{name}.csv" for name in tables] + ["summary.txt"]
+
+
+def write_pls_result(result: PLSResult, out: Path) -> list[str]:
+    """Write a PLS estimate's tables as CSV and its summary as text into `out`; return the file names."""
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {"paths": result.paths, "indirect_effects": result.indirect_effects, "total_effects": result.total_effects,
+              "outer": result.outer, "reliability": result.reliability, "htmt": result.htmt_ci, "vif": result.vif,
+              "f2": result.f2, "r2": pd.DataFrame({"r2": result.r2, "r2_adj": result.r2_adj})}  # fmt: skip
+    if result.instrument is not None:
+        tables["hypotheses"] = result.hypotheses
+    if result.groups is not None:
+        tables |= {"mga": result.mga, "micom": result.micom}
+    for name, table in tables.items():
+        table.to_csv(out / f"{name}.csv", index=name in ("reliability", "r2", "micom"))
     (out / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
     return [f"{name}.csv" for name in tables] + ["summary.txt"]
 

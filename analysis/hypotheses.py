@@ -151,7 +151,9 @@ def evaluate(result: FitResult, raw: pd.DataFrame, claims: tuple[UserHypothesis,
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _signed(estimate: float, pvalue: float, expect: str) -> str:
+def decide(estimate: float, pvalue: float, expect: str) -> str:
+    """Whether a two-sided `pvalue` < .05 and the sign of `estimate` support an `expect`-ed effect ("positive",
+    "negative", or "nonzero" when no sign is expected)."""
     direction = True if expect == "nonzero" else estimate > 0 if expect == "positive" else estimate < 0
     return "supported" if pvalue < ALPHA and direction else "not supported"
 
@@ -164,7 +166,7 @@ def _parameter(result: FitResult, lhs: str, op: str, rhs: str | None, expect: st
         return {"test": test, "decision": "not evaluated", "rule": "the fitted model does not contain this parameter"}
     row = rows.iloc[0]
     return {"test": test, "estimate": row.est, "ci_lower": row.ci_lower, "ci_upper": row.ci_upper,
-            "pvalue": row.pvalue, "decision": _signed(row.est, row.pvalue, expect),
+            "pvalue": row.pvalue, "decision": decide(row.est, row.pvalue, expect),
             "rule": NONZERO_RULE if expect == "nonzero" else SIGN_RULE}  # fmt: skip
 
 
@@ -255,7 +257,7 @@ def _regression(result, raw, hyp) -> dict:
     controls = f" + {' + '.join(t.controls)}" if t.controls else ""
     return {"test": f"OLS {t.outcome} ~ {t.predictor}{controls} (n = {int(model.nobs)})",
             "estimate": model.params[t.predictor], "ci_lower": low, "ci_upper": high,
-            "pvalue": model.pvalues[t.predictor], "decision": _signed(model.params[t.predictor],
+            "pvalue": model.pvalues[t.predictor], "decision": decide(model.params[t.predictor],
             model.pvalues[t.predictor], hyp.expect), "rule": SIGN_RULE}  # fmt: skip
 
 

@@ -47,7 +47,11 @@ def write_diagram(result: FitResult, folder: Path, *, items: bool = False) -> tu
 
     Needs Graphviz's ``dot`` program (Debian package ``graphviz``).
     """
-    graph = path_diagram(result, items=items)
+    return write_graph(path_diagram(result, items=items), folder)
+
+
+def write_graph(graph: graphviz.Digraph, folder: Path) -> tuple[str, list[Path]]:
+    """Write `graph` as ``path_diagram.svg/.pdf/.png`` into `folder`; return the SVG text and the files."""
     files = []
     try:
         for fmt in ("svg", "pdf", "png"):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis import FitResult
+from analysis import FitResult, PLSResult
 
-from . import criteria, html, latex, methods, sample, word
-from .diagram import write_diagram
+from . import criteria, html, latex, methods, pls, sample, word
+from .diagram import write_diagram, write_graph
 from .tables import build, construct_label
 
 FORMATS = ("html", "pdf", "tex", "docx")
@@ -15,7 +15,7 @@ DIAGRAM_CAPTION = "Structural model with standardized path coefficients (dashed:
 
 
 def render(
-    result: FitResult,
+    result: FitResult | PLSResult,
     out_dir,
     formats=FORMATS,
     title: str | None = None,
@@ -28,8 +28,9 @@ def render(
 
     Parameters
     ----------
-    result : FitResult
-        From `analysis.fit()`.
+    result : FitResult or PLSResult
+        From `analysis.fit()`, or `analysis.pls()` (SmartPLS-style tables: outer model, reliability, HTMT
+        with bootstrap intervals, collinearity, paths with f², R² and Q², PLSpredict; R² in the diagram).
     out_dir : path
         Folder, created if needed.
     formats : iterable of {"html", "pdf", "tex", "docx"}
@@ -60,27 +61,32 @@ def render(
     cutoffs = criteria.Cutoffs.of(cutoffs)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    title = title or (result.instrument.title if result.instrument is not None else "Structural equation model")
-    tables = build(result, cutoffs, variable_labels(labels))
-    text = [methods.paragraph(result, cutoffs)]
-    checks = criteria.failures(result, cutoffs, label=lambda construct: construct_label(result, construct))
-    has_paths = (result.estimates.op == "~").any()
-    svg, files = write_diagram(result, out) if has_paths else ("", [])
+    plsem = isinstance(result, PLSResult)
+    default = "PLS path model" if plsem else "Structural equation model"
+    title = title or (result.instrument.title if result.instrument is not None else default)
+    built = pls.build(result) if plsem else build(result, cutoffs, variable_labels(labels))
+    text = [pls.paragraph(result) if plsem else methods.paragraph(result, cutoffs)]
+    checks = None if plsem else criteria.failures(result, cutoffs, label=lambda c: construct_label(result, c))
+    has_paths = plsem or (result.estimates.op == "~").any()
+    if plsem:
+        svg, files = write_graph(pls.path_diagram(result), out)
+    else:
+        svg, files = write_diagram(result, out) if has_paths else ("", [])
     figures = [(DIAGRAM_CAPTION, svg)] if has_paths else []
     # Simulated data are announced first, like a failed convergence: the report must not pass for real data.
     notice = sample.notice(result)
     warnings = [notice, *result.warnings] if notice else list(result.warnings)
-    page = html.document(title, tables, warnings=warnings, figures=figures, paragraphs=text, checks=checks)
+    page = html.document(title, built, warnings=warnings, figures=figures, paragraphs=text, checks=checks)
     if "html" in formats:
         files.append(_write(out / "report.html", page))
     if "pdf" in formats:
         files.append(_pdf(page, out / "report.pdf"))
     if "tex" in formats:
-        files += [_write(out / f"table{t.number}.tex", latex.table_tex(t)) for t in tables]
+        files += [_write(out / f"table{t.number}.tex", latex.table_tex(t)) for t in built]
     if "docx" in formats:
         pngs = [(DIAGRAM_CAPTION, out / "path_diagram.png")] if has_paths else []
         files.append(
-            word.write_docx(out / "report.docx", title, tables, warnings=warnings, figures=pngs, paragraphs=text,
+            word.write_docx(out / "report.docx", title, built, warnings=warnings, figures=pngs, paragraphs=text,
                             checks=checks, style=style)
         )  # fmt: skip
     return files

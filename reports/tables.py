@@ -54,14 +54,18 @@ def build(result: FitResult, cutoffs: criteria.Cutoffs | None = None, labels: di
 
     `cutoffs` are the fit cutoffs of the model fit table (default Hu and Bentler 1999); `labels`
     (variable -> wording) fill the item table's wording column for data without an instrument.
-    When simulated respondents were analysed, every table's note says so first: a LaTeX table is
-    one file, ``\\input`` on its own, and must not pass for real data.
     """
     cutoffs = criteria.Cutoffs.of(cutoffs)
     drafts = [_sample(result), _items(result, labels or {}), _reliability(result), _htmt(result),
-              _fornell_larcker(result), _fit(result, cutoffs), _paths(result), _hypotheses(result)]  # fmt: skip
-    drafts = [draft for draft in drafts if draft is not None]
-    tables = [Table(number, *draft) for number, draft in enumerate(drafts, start=1)]
+              _fornell_larcker(result), _fit(result, cutoffs), _paths(result), hypotheses_table(result)]  # fmt: skip
+    return numbered(drafts, result)
+
+
+def numbered(drafts: list, result) -> list[Table]:
+    """Tables from (title, columns, rows, note) drafts, None ones left out, numbered in order; when simulated
+    respondents were analysed, every table's note says so first: a LaTeX table is one file, ``\\input`` on
+    its own, and must not pass for real data."""
+    tables = [Table(number, *draft) for number, draft in enumerate([d for d in drafts if d is not None], start=1)]
     notice = sample.notice(result)
     if notice is None:
         return tables
@@ -178,7 +182,7 @@ def _htmt(result: FitResult):
         mark = "‡" if value > HTMT_LIMITS[1] else "†" if value > HTMT_LIMITS[0] else ""
         return apa.bounded(value) + mark
 
-    rows = _lower_triangle(result, matrix, cell, diagonal=lambda c: "—")
+    rows = lower_triangle(result, matrix, cell, diagonal=lambda c: "—")
     note = (
         "Heterotrait-monotrait ratios with geometric means (HTMT2; Roemer et al., 2021)"
         + (", from the polychoric correlations. " if result.ordinal else ". ")
@@ -195,7 +199,7 @@ def _fornell_larcker(result: FitResult):
     def cell(a: str, b: str) -> str:
         return _checked(matrix.loc[a, b], criteria.fornell_larcker_fails(matrix, a, b))
 
-    rows = _lower_triangle(result, matrix, cell, diagonal=lambda c: apa.bounded(matrix.loc[c, c]))
+    rows = lower_triangle(result, matrix, cell, diagonal=lambda c: apa.bounded(matrix.loc[c, c]))
     note = (
         "Diagonal: square root of AVE; below: latent correlations. Fornell-Larcker criterion: each diagonal value "
         f"exceeds the correlations in its row and column. {criteria.MARK} the correlation reaches the square root "
@@ -209,7 +213,8 @@ def range_labels(matrix: pd.DataFrame) -> list[str]:
     return [str(k) for k in range(1, len(matrix) + 1)]
 
 
-def _lower_triangle(result, matrix: pd.DataFrame, cell, diagonal) -> list[list[str]]:
+def lower_triangle(result, matrix: pd.DataFrame, cell, diagonal) -> list[list[str]]:
+    """Rows ``k. construct`` of a construct matrix: `cell` below the diagonal, `diagonal` on it, blank above."""
     names = list(matrix.index)
     rows = []
     for i, a in enumerate(names):
@@ -311,7 +316,8 @@ def _paths(result: FitResult):
     return "Structural paths and indirect effects", ["Path", "b", "SE", "β", "95% CI", "p"], rows, note
 
 
-def _hypotheses(result: FitResult):
+def hypotheses_table(result: FitResult):
+    """The hypotheses with their evidence and decision (None when the result tests none)."""
     table = result.hypotheses
     if table.empty:
         return None
