@@ -13,7 +13,6 @@ import pytest
 
 import analysis
 from analysis import DataError, ModelError, ModelSyntaxError
-from analysis.pls import bootstrap as pls_bootstrap
 from analysis.pls import parse
 
 DATA = Path(__file__).parent / "data"
@@ -361,87 +360,3 @@ def test_bootstrap_se_within_monte_carlo_error_of_seminr():
     assert len(ref["htmt"]) == len(htmt)
     ours = [htmt.get((a, b), htmt.get((b, a))) for a, b, _ in ref["htmt"]]  # single items come last here
     np.testing.assert_allclose(ours, [v for *_, v in ref["htmt"]], rtol=tolerance)
-
-
-# --- two groups: PLS-MGA and MICOM -----------------------------------------------------------------------------
-
-MGA = json.loads((DATA / "pls_mga_reference.json").read_text())
-
-
-def grouped(**kwargs):
-    column, cut = MGA["split"]
-    frame = mobi().assign(g=np.where(mobi()[column] >= cut, "g1", "g2")).sort_values("g", kind="stable")
-    return analysis.pls(frame, MOBI, group="g", seed=1, executor=ThreadPoolExecutor(2), **kwargs)
-
-
-@cache
-def grouped_fast():
-    return grouped(bootstrap=100, permutations=100)
-
-
-def test_mga_group_estimates_as_seminr():
-    res = grouped_fast()
-    assert res.groups.names == ("g1", "g2")
-    table = res.mga.set_index(["rhs", "lhs"])
-    for row in MGA["paths"]:
-        got = table.loc[(row["rhs"], row["lhs"])]
-        assert got.est_1 == pytest.approx(row["group1_beta"], abs=TOL)
-        assert got.est_2 == pytest.approx(row["group2_beta"], abs=TOL)
-        assert got["diff"] == pytest.approx(row["group1_beta"] - row["group2_beta"], abs=TOL)
-    assert table.permutation_p.between(0, 1).all() and table.pls_mga_p.between(0, 1).all()
-
-
-@pytest.mark.slow
-def test_mga_bootstrap_within_monte_carlo_error_of_seminr():
-    res = grouped(bootstrap=MGA["draws"], permutations=10)
-    table = res.mga.set_index(["rhs", "lhs"])
-    part = pls_bootstrap.parts(res.layout)["paths"]
-    sd = [d.values[:, part].std(axis=0, ddof=1) for d in res.groups.draws]
-    for k, row in enumerate(MGA["paths"]):
-        got = table.loc[(row["rhs"], row["lhs"])]
-        for g in (1, 2):  # the mean of J draws: Monte Carlo SD sd / sqrt(J), in both runs
-            assert got[f"boot_mean_{g}"] == pytest.approx(row[f"group{g}_beta_mean"],
-                                                          abs=5 * sd[g - 1][k] * np.sqrt(2 / MGA["draws"]))  # fmt: skip
-        assert got.pls_mga_p == pytest.approx(row["pls_mga_p"], abs=0.07)
-
-
-def test_micom_steps():
-    res = grouped_fast()
-    micom = res.micom
-    assert list(micom.index) == list(res.spec.constructs) and micom.configural.all()
-    assert (micom.c <= 1 + 1e-12).all() and micom.c.between(0.8, 1 + 1e-12).all()
-    assert micom.compositional_p.between(0, 1).all()
-    assert (micom.mean_lower < 0).all() and (micom.mean_upper > 0).all()
-    # the groups split on an Expectation item: its composite's means differ beyond the permutation interval
-    assert micom.loc["Expectation", "mean_diff"] > micom.loc["Expectation", "mean_upper"]
-    assert micom.loc["Expectation", "mean_p"] < 0.05
-
-
-def test_permutations_are_the_same_for_a_seed():
-    first = grouped(permutations=20).mga.permutation_p
-    np.testing.assert_array_equal(first, grouped(permutations=20).mga.permutation_p)
-    assert "pls_mga_p" not in grouped(permutations=20).mga
-
-
-@pytest.mark.parametrize(
-    ("frame", "kwargs", "error", "message"),
-    [(lambda d: d, {"group": "nope"}, DataError, "group column 'nope' is not in the data"),
-     (lambda d: d.assign(g=np.arange(len(d)) % 3), {"group": "g"}, DataError, "has 3 groups; PLS-MGA and MICOM"),
-     (lambda d: d.assign(g=[np.nan] + [1] * (len(d) - 1)), {"group": "g"}, DataError, "missing in 1 rows"),
-     (lambda d: d.assign(g=np.arange(len(d)) % 2), {"group": "g", "permutations": 0}, ValueError,
-      "permutations must be a whole number")],
-)  # fmt: skip
-def test_group_errors(frame, kwargs, error, message):
-    with pytest.raises(error, match=message):
-        analysis.pls(frame(mobi()), MOBI, **kwargs)
-
-
-def test_groups_refuse_interactions():
-    model = REFERENCE["mobi_interaction"]["model"]
-    with pytest.raises(ModelError, match="group= \\(PLS-MGA, MICOM\\) with interaction terms is not supported"):
-        analysis.pls(mobi().assign(g=np.arange(250) % 2), model, group="g")
-
-
-def test_mga_needs_a_group():
-    with pytest.raises(ValueError, match="PLS-MGA and MICOM need two groups"):
-        estimate("mobi_formative", 0).mga  # noqa: B018

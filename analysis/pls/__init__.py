@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import Executor
-from dataclasses import replace
 
 import pandas as pd
 
 import instrument as instrument_pkg
 
 from ..data import numeric, reverse_code
-from ..errors import DataError, ModelError
+from ..errors import DataError
 from ..load import load
 from . import bootstrap as boot
-from . import estimates
+from . import estimates, groups
 from .algorithm import SCHEMES, Layout
-from .groups import Groups
 from .results import PLSResult
 from .syntax import Spec, parse
 
@@ -63,7 +61,7 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
     group : str, optional
         A column splitting the rows into two groups: ``.mga`` (Henseler's bootstrap test with `bootstrap`
         draws per group, and the permutation test) and ``.micom`` (steps 1-3), on `permutations` random
-        reassignments of the labels.
+        reassignments of the labels, on `executor` too (see `analysis.pls.groups`).
     instrument : Instrument, optional
         With it, or with ``model=None`` (the bundled instrument), the data are read by `analysis.load` (its
         missing-value codes become NaN) and its reverse-keyed items are recoded, as in `analysis.fit`.
@@ -90,36 +88,23 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
     draws = None
     if bootstrap:  # seminr resamples the answers and mean-replaces each resample
         draws = boot.draw(answers, layout, scheme, consistent, draws=bootstrap, seed=seed, executor=executor)
-    two = None
+    comparison = None
     if group is not None:
-        two = _groups(data if raw is None else raw, group, answers, spec, permutations)
-        if bootstrap:  # each group bootstrapped with the same seed, as seminr's estimate_pls_mga
-            options = {"draws": bootstrap, "seed": seed, "executor": executor}
-            rows = (two.member, ~two.member)
-            per_group = [boot.draw(answers[m], layout, scheme, consistent, **options) for m in rows]
-            two = replace(two, draws=tuple(per_group))
+        labels = _labels(data if raw is None else raw, group, answers)
+        comparison = groups.compare(answers, labels, layout, scheme, consistent, bootstrap=bootstrap,
+                                    permutations=permutations, seed=seed, executor=executor)  # fmt: skip
     full = estimates.with_interactions(values.to_numpy(), layout, scheme)
     values = pd.DataFrame(full, index=values.index, columns=list(spec.indicators))
     return PLSResult(model=text, spec=spec, scheme=scheme, consistent=consistent, values=values, draws=draws,
                      missing=missing, level=level, instrument=ins if model is None else None, raw=raw, seed=seed,
-                     dropped=len(data) - len(values), imputed=int(answers.isna().sum().sum()), answers=answers,
-                     groups=two, permutations=permutations)  # fmt: skip
+                     dropped=len(data) - len(values), imputed=int(answers.isna().sum().sum()),
+                     groups=comparison, permutations=permutations)  # fmt: skip
 
 
-def _groups(data: pd.DataFrame, group: str, answers: pd.DataFrame, spec: Spec, permutations: int) -> Groups:
-    if spec.interactions:
-        raise ModelError("group= (PLS-MGA, MICOM) with interaction terms is not supported; drop the X:M terms")
-    if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 1:
-        raise ValueError(f"permutations must be a whole number, at least 1, not {permutations!r}")
+def _labels(data: pd.DataFrame, group: str, answers: pd.DataFrame) -> pd.Series:
     if group not in data.columns:
         raise DataError(f"group column '{group}' is not in the data")
-    labels = data[group].loc[answers.index]
-    if labels.isna().any():
-        raise DataError(f"group column '{group}' is missing in {int(labels.isna().sum())} rows; drop them first")
-    names = tuple(pd.unique(labels))
-    if len(names) != 2:
-        raise DataError(f"group column '{group}' has {len(names)} groups; PLS-MGA and MICOM compare two")
-    return Groups(names, (labels == names[0]).to_numpy(), None)
+    return data[group].loc[answers.index]
 
 
 def _recoded(data: pd.DataFrame, spec: Spec, ins: instrument_pkg.Instrument) -> pd.DataFrame:

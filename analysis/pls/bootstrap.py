@@ -10,8 +10,7 @@ the leave-one-out jackknife).
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -20,7 +19,8 @@ import pandas as pd
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
-from ..sem.bootstrap import CHUNKS_PER_WORKER, interval
+from .. import parallel
+from ..sem.bootstrap import interval
 from . import estimates
 from .algorithm import Layout
 
@@ -80,15 +80,7 @@ def draw(values: pd.DataFrame, layout: Layout, scheme: str, plsc: bool, *, draws
         raise ValueError(f"bootstrap must be a whole number of draws, at least 1, not {draws!r}")
     seeds = np.random.SeedSequence(seed).spawn(draws)
     job = (values.to_numpy(), layout, scheme, plsc)
-    workers = len(os.sched_getaffinity(0))
-    tasks = [[seeds[k] for k in c] for c in np.array_split(np.arange(draws), workers * CHUNKS_PER_WORKER) if len(c)]
-    if executor is None and workers == 1:
-        rows = _task(job, seeds)
-    elif executor is None:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            rows = [row for part in pool.map(_task, [job] * len(tasks), tasks) for row in part]
-    else:
-        rows = [row for part in executor.map(_task, [job] * len(tasks), tasks) for row in part]
+    rows = parallel.spread(_task, job, seeds, executor)
     kept = np.array([row for row in rows if row is not None]).reshape(-1, parts(layout)["htmt"].stop)
     return Draws(values=kept, jackknife=_jackknife(job), requested=draws)
 

