@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from .errors import DataError, DataWarning
 
 
 def numeric(data: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
@@ -52,3 +53,70 @@ def reverse_code(data: pd.DataFrame, items: Iterable[str], scale_range: tuple[fl
             raise DataError(f"item '{item}' has value {out[item][outside].iloc[0]:g} outside scale_range {scale_range}")
         out[item] = low + high - out[item]
     return out
+
+
+def missing_codes(data: pd.DataFrame, na_values) -> pd.DataFrame:
+    """A copy of `data` with the missing-value codes `na_values` as NaN, as pandas' ``read_csv(na_values=)``.
+
+    `na_values`: a number, a list of numbers (every column), or a dict column -> number(s).
+
+    Examples
+    --------
+    >>> missing_codes(pd.DataFrame({"a": [1, -99], "b": [-9, 2]}), {"a": -99}).a.isna().tolist()
+    [False, True]
+    """
+    if na_values is None:
+        return data
+    if isinstance(na_values, dict):
+        unknown = [c for c in na_values if c not in data.columns]
+        if unknown:
+            raise DataError(f"na_values names column '{unknown[0]}', which is not in the data")
+        codes = {column: _codes(values) for column, values in na_values.items()}
+    else:
+        codes = dict.fromkeys(data.columns, _codes(na_values))
+    out = data.copy()
+    for column, values in codes.items():
+        out[column] = out[column].mask(out[column].isin(values))
+    return out
+
+
+def _codes(values) -> list:
+    return [values] if np.isscalar(values) else list(values)
+
+
+def warn_outliers(data: pd.DataFrame, columns: Iterable[str], scale_range: tuple[float, float] | None = None) -> None:
+    """Warn (`DataWarning`) of a Likert-looking column holding values far outside the rest, or outside
+    `scale_range`: a missing-value code (-99, 99) fitted as an answer, say.
+
+    A column is Likert-looking when its central 98% are whole numbers spanning at most 10 points; a
+    value is far outside when it lies more than that span beyond them.
+
+    Examples
+    --------
+    >>> warn_outliers(pd.DataFrame({"a": [1, 2, 3, 4, -99] * 20}), ["a"])  # doctest: +SKIP
+    DataWarning: column 'a' holds -99 (20 cells), far outside its other values 1 to 4; ...
+    """
+    for column in columns:
+        values = pd.to_numeric(data[column], errors="coerce").dropna().astype(float)
+        if values.empty:
+            continue
+        if scale_range is not None:
+            low, high = scale_range
+            outside = values[(values < low) | (values > high)]
+            where = f"outside scale_range {tuple(scale_range)}"
+        else:
+            low, high = values.quantile(0.01), values.quantile(0.99)
+            core = values[(values >= low) & (values <= high)]
+            span = high - low
+            if not (core % 1 == 0).all() or not 0 < span <= 10:
+                continue
+            outside = values[(values < low - span) | (values > high + span)]
+            where = f"far outside its other values {low:g} to {high:g}"
+        if len(outside):
+            seen = ", ".join(f"{v:g}" for v in sorted(outside.unique()))
+            warnings.warn(
+                f"column '{column}' holds {seen} ({len(outside)} cells), {where}; if these are missing-value "
+                f"codes, pass na_values=[{seen}]",
+                DataWarning,
+                stacklevel=3,
+            )

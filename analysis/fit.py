@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 import instrument as instrument_pkg
 
 from . import sem, syntax
-from .data import numeric, reverse_code
+from .data import numeric, reverse_code, warn_outliers
 from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolutionWarning, ModelError
 from .load import load
 from .results import FitResult
@@ -43,6 +43,9 @@ def fit(
     executor: Executor | None = None,
     n_jobs: int | None = None,
     instrument: instrument_pkg.Instrument | None = None,
+    na_values=None,
+    reverse: tuple[str, ...] | list[str] = (),
+    scale_range: tuple[float, float] | None = None,
 ) -> FitResult:
     """Estimate a structural equation model and everything a paper reports about it, as lavaan's ``sem()``.
 
@@ -83,6 +86,15 @@ def fit(
         pool over `n_jobs` processes (None: every core; 1: in this process).
     instrument : Instrument, optional
         Whose reverse-keyed items are recoded and whose hypotheses are tested.
+    na_values : number, list or dict, optional
+        Missing-value codes in the data (``[-99, -9]``, or per column), read as missing (see `analysis.load`).
+        A Likert-looking column holding values far outside the rest (or outside `scale_range`) gives
+        a `DataWarning` naming the column and the values.
+    reverse : list of str
+        Reverse-keyed items, recoded as ``min + max - x`` over `scale_range` before fitting (the
+        instrument's reverse-keyed items are recoded anyway), as `analysis.reliability`.
+    scale_range : (min, max), optional
+        The response scale's ends; needed with `reverse`.
 
     Returns
     -------
@@ -106,14 +118,12 @@ def fit(
     text = model if model is not None else ins.to_lavaan()
     parsed = syntax.parse(text)
     names = partable.names(parsed, fixed_x)
-    raw = load(data, instrument=ins)
+    raw = load(data, instrument=ins, na_values=na_values)
     _check_latent_names(parsed, names, raw)
     sample, labels, dropped = _sample(raw, parsed, names, group, missing)
     _warn_duplicates(sample)
-    recoded = [item for item in ins.reverse_keyed if item in names.observed]
-    if recoded:
-        codes = ins.scale_of(recoded[0]).codes
-        sample = reverse_code(sample, recoded, (min(codes), max(codes)))
+    warn_outliers(sample, sample.columns, scale_range)
+    sample, recoded = _reverse_coded(sample, ins, list(reverse), scale_range)
     order = list(pd.unique(labels)) if labels is not None else [None]
     parts = [sample.to_numpy() if labels is None else sample[(labels == g).to_numpy()].to_numpy() for g in order]
     # Model matrices are small (p ~ 100): multithreaded BLAS spends more time syncing than computing (3.5x slower).
@@ -156,6 +166,22 @@ def fit(
         bootstrap_failed=0 if boot is None else boot.failed,
         groups=None if single else labels,
     )  # fmt: skip
+
+
+def _reverse_coded(sample: pd.DataFrame, ins: instrument_pkg.Instrument, reverse: list[str], scale_range):
+    """`sample` with the instrument's and the user's reverse-keyed items recoded, and those items."""
+    if reverse and scale_range is None:
+        raise ValueError("reverse-keyed items need scale_range=(min, max), e.g. (1, 6), to be recoded")
+    unknown = [item for item in reverse if item not in sample.columns]
+    if unknown:
+        raise DataError(f"reverse-keyed item '{unknown[0]}' is not a variable of the model")
+    recoded = [item for item in ins.reverse_keyed if item in sample.columns and item not in reverse]
+    if recoded:
+        codes = ins.scale_of(recoded[0]).codes
+        sample = reverse_code(sample, recoded, (min(codes), max(codes)))
+    if reverse:
+        sample = reverse_code(sample, reverse, scale_range)
+    return sample, recoded + reverse
 
 
 def _tuple(value) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ import instrument as instrument_pkg
 from instrument.codebook import ORDER_PREFIX, PAGE_PREFIX
 from instrument.schema import TEXT_TYPES
 
-from .data import numeric
+from .data import missing_codes, numeric
 from .errors import DataError
 
 TEXT_META = ("respondent_id", "status", "access", "instrument_version", "instrument_hash", "started_at", "completed_at")
@@ -37,6 +37,7 @@ def load(
     *,
     instrument: instrument_pkg.Instrument | None = None,
     include_simulated: bool | None = None,
+    na_values=None,
 ) -> pd.DataFrame:
     """Survey data ready for analysis, one row per respondent.
 
@@ -53,6 +54,9 @@ def load(
         True keeps simulated respondents, False drops them. None (the default) keeps whatever the
         source holds, but refuses a source holding both real and simulated respondents, unless
         the source is a frame `load` returned before (its choice is kept in ``attrs``).
+    na_values : number, list or dict, optional
+        Missing-value codes of the source (``-99``, ``[-99, -9]``, or per column ``{"A1": -9}``), read as
+        NA, as pandas' ``read_csv(na_values=)``; the instrument's own codes are always NA.
 
     Returns
     -------
@@ -79,6 +83,7 @@ def load(
     if include_simulated is None and isinstance(source, pd.DataFrame):
         include_simulated = source.attrs.get("include_simulated")  # a frame loaded before keeps its choice
     frame, name = _read(source, ins)
+    frame = missing_codes(frame, na_values)
     frame, counts = _select_simulated(frame, include_simulated, name)
     frame = _typed(frame, ins, name)
     if "respondent_id" in frame.columns and frame["respondent_id"].duplicated().any():

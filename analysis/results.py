@@ -153,7 +153,7 @@ class FitResult:
 
     @cached_property
     def _alphas(self) -> pd.DataFrame:
-        return scale_reliability(self.data, self.measurement)
+        return scale_reliability(self.data, self.measurement, missing="listwise")
 
     def _per_group(self, attribute: str) -> pd.DataFrame:
         """`attribute` computed in each group from its rows, estimates and moments; the group label as outer index.

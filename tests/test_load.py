@@ -217,3 +217,14 @@ def test_one_row_per_respondent(survey_frame, ins):
     survey_frame.loc[3, "respondent_id"] = "R001"
     with pytest.raises(analysis.DataError, match="respondent_id 'R001' occurs more than once"):
         load(survey_frame, instrument=ins)
+
+
+def test_na_values_reads_missing_codes_as_na(tmp_path):
+    path = tmp_path / "coded.csv"
+    pd.DataFrame({"q1": [1, -99, 3], "q2": [-9, 2, 99]}).to_csv(path, index=False)
+    data = analysis.load(path, na_values={"q1": -99, "q2": [-9, 99]})
+    assert data.q1.isna().tolist() == [False, True, False]
+    assert data.q2.isna().tolist() == [True, False, True]
+    assert analysis.load(path, na_values=[-99, -9]).isna().sum().tolist() == [1, 1]
+    with pytest.raises(analysis.DataError, match="na_values names column 'q3', which is not in the data"):
+        analysis.load(path, na_values={"q3": -99})
