@@ -165,6 +165,7 @@ def fit(
         bootstrap=0 if boot is None else len(boot.params),
         bootstrap_failed=0 if boot is None else boot.failed,
         groups=None if single else labels,
+        core=result,
     )  # fmt: skip
 
 

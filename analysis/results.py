@@ -13,6 +13,7 @@ import instrument as instrument_pkg
 from . import cmb, hypotheses, validity
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability as scale_reliability
+from .sem import diagnostics
 
 ROBUST_TEST = ("chisq_scaled", "scaling_factor", "pvalue_scaled")
 SECTIONS = {"=~": "Latent variables", "~": "Regressions", "~~": "Covariances and variances", "~1": "Intercepts",
@@ -61,6 +62,7 @@ class FitResult:
     # Multi-group fits (`analysis.fit(group=)`): each row's group, aligned with `data`; `sample_cov` and
     # `latent_cov` are then stacked by group (outer index the group label), `estimates` has a `group` column.
     groups: pd.Series | None = field(default=None, repr=False)
+    core: object = field(default=None, repr=False)  # the SEM core's fit (`analysis.sem.Fit`): residuals, MIs
 
     @property
     def n(self) -> int:
@@ -120,6 +122,32 @@ class FitResult:
     def fornell_larcker(self) -> pd.DataFrame:
         """Construct correlations with sqrt(AVE) on the diagonal."""
         return validity.fornell_larcker(self.latent_correlations, self.reliability["ave"])
+
+    @cached_property
+    def r2(self) -> pd.Series:
+        """R² of every endogenous variable, latent and observed (indicators too); lavaan: ``lavInspect(fit, "r2")``.
+
+        Multi-group fits: indexed by (group, variable).
+        """
+        if self.groups is None:
+            return diagnostics.r2(self.estimates)
+        tables = {label: diagnostics.r2(self.estimates[self.estimates.group == k])
+                  for k, label in enumerate(self.group_sizes.index, start=1)}  # fmt: skip
+        return pd.concat(tables, names=[self.groups.name])
+
+    def modindices(self) -> pd.DataFrame:
+        """``lhs, op, rhs, mi, epc, sepc_all``, largest first; lavaan: ``modindices(fit, sort. = TRUE)``.
+
+        See `analysis.sem.diagnostics.modindices` for the candidates and the models covered.
+        """
+        return diagnostics.modindices(self.core)
+
+    def residuals(self, type: str = "raw") -> pd.DataFrame:  # lavaan names the argument type
+        """Residual covariances, ``"raw"`` (S - Sigma) or ``"cor"`` (Bollen); lavaan: ``residuals(fit, type)$cov``."""
+        if self.groups is None:
+            return diagnostics.residuals(self.core, type)
+        return pd.concat({label: diagnostics.residuals(self.core, type, k)
+                          for k, label in enumerate(self.group_sizes.index)}, names=[self.groups.name])  # fmt: skip
 
     @cached_property
     def hypotheses(self) -> pd.DataFrame:
