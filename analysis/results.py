@@ -233,7 +233,8 @@ class FitResult:
             )
         if self.reverse_coded:
             lines.append(f"  Reverse-coded items: {', '.join(self.reverse_coded)}")
-        lines += ["", "Model test", f"  Chi-square {fi.chisq:>35.3f}", f"  Degrees of freedom {fi.df:>27.0f}",
+        lines += ["", f"  Number of model parameters {fi.npar:>19.0f}", "", "Model test",
+                  f"  Chi-square {fi.chisq:>35.3f}", f"  Degrees of freedom {fi.df:>27.0f}",
                   f"  P-value {fi.pvalue:>38.3f}"]  # fmt: skip
         if "chisq_scaled" in fi:
             lines += [
@@ -241,15 +242,26 @@ class FitResult:
                 f"  Scaling factor {fi.scaling_factor:>31.3f}",
                 f"  P-value (scaled) {fi.pvalue_scaled:>29.3f}",
             ]
+        if "baseline_chisq" in fi:
+            lines += ["", "Model test baseline model", f"  Chi-square {fi.baseline_chisq:>35.3f}",
+                      f"  Degrees of freedom {fi.baseline_df:>27.0f}"]  # fmt: skip
         lines += ["", "Fit indices"]
-        for key in fi.index.drop(["n", "chisq", "df", "pvalue", *ROBUST_TEST], errors="ignore"):
+        shown = ["n", "chisq", "df", "pvalue", "npar", "ngroups", "baseline_chisq", "baseline_df", *ROBUST_TEST]
+        for key in fi.index.drop(shown, errors="ignore"):
             lines.append(f"  {key:<24} {fi[key]:>21.3f}")
         for heading, block in self._estimate_blocks():
             lines += heading
             for op, title in SECTIONS.items():
                 rows = block[block.op == op]
+                if op == "=~":  # grouped by factor in the model's order, however the lines were written
+                    order = {factor: k for k, factor in enumerate(self.measurement)}
+                    rows = rows.sort_values("lhs", key=lambda lhs: lhs.map(order), kind="stable")
                 if not rows.empty:
                     lines += ["", title, _table(rows)]
+        r2 = self.r2
+        if len(r2):
+            lines += ["", "R-Square", r2.round(3).to_string(header=False) if self.groups is None
+                      else r2.round(3).to_string()]  # fmt: skip
         if "alpha" in self.reliability:
             lines += ["", "Reliability", self.reliability.round(3).to_string()]
         lines += ["", *self._checks()]
@@ -309,17 +321,37 @@ class FitResult:
             "groups": None if self.groups is None else {str(k): int(n) for k, n in self.group_sizes.items()},
         }  # fmt: skip
 
+    def __repr__(self) -> str:
+        return f"<FitResult {self._headline()}>"
+
+    def _headline(self) -> str:
+        """Estimator, n, chi-square/df, CFI and RMSEA in one line (scaled versions under a robust estimator)."""
+        fi = self.fit_indices
+        scaled = "_scaled" if "chisq_scaled" in fi else ""
+        state = "" if self.converged else ", DID NOT CONVERGE"
+        return (f"{self.estimator}, n = {self.n}, chisq{scaled} = {fi['chisq' + scaled]:.2f} on {fi.df:.0f} df, "
+                f"CFI{scaled} = {fi.get('cfi' + scaled, fi.cfi):.3f}, RMSEA{scaled} = "
+                f"{fi.get('rmsea' + scaled, fi.rmsea):.3f}{state}")  # fmt: skip
+
     def _repr_html_(self) -> str:
         warnings = "".join(f"<p><strong>Warning:</strong> {w}</p>" for w in self.warnings)
-        return (
-            f"<h4>socialimp SEM ({self.estimator}, n = {self.n})</h4>{warnings}"
-            f"{self.fit_indices.to_frame('value').T.to_html(float_format='%.3f')}"
-            f"{self.estimates.to_html(float_format='%.3f', index=False, na_rep='')}"
+        loadings = self.estimates[self.estimates.op == "=~"]
+        paths = self.estimates[self.estimates.op == "~"]
+        columns = ["lhs", "op", "rhs", "est", "se", "pvalue", "std_all"] + (
+            ["group"] if self.groups is not None else []
         )
+        blocks = [("Loadings", loadings[columns]), ("Paths", paths[columns])]
+        if "alpha" in self.reliability:
+            blocks.insert(1, ("Reliability", self.reliability.reset_index()))
+        tables = "".join(f"<h5>{title}</h5>{frame.to_html(float_format='%.3f', index=False, na_rep='')}"
+                         for title, frame in blocks if len(frame))  # fmt: skip
+        return f"<h4>socialimp SEM: {self._headline()}</h4>{warnings}{tables}"
 
 
 def _table(rows: pd.DataFrame) -> str:
-    shown = rows.assign(parameter=rows.lhs + " " + rows.op + " " + rows.rhs)
+    """lavaan's columns: the label after the parameter, SE blank for a fixed parameter (se 0)."""
+    label = rows.label.where(rows.label.eq("") | rows.op.eq(":="), " (" + rows.label + ")").where(rows.op != ":=", "")
+    shown = rows.assign(parameter=rows.lhs + " " + rows.op + " " + rows.rhs + label, se=rows.se.mask(rows.se == 0))
     shown = shown[["parameter", "est", "se", "z", "pvalue", "std_all"]].set_index("parameter")
     return shown.to_string(float_format=lambda v: f"{v:.3f}", na_rep="")
 

@@ -96,3 +96,34 @@ def test_converged_fit_is_reported_converged():
     res = fitted("bfi5")
     assert res.fit_indices.chisq == pytest.approx(theirs["chisq"], rel=1e-6)
     assert res.converged and "DID NOT CONVERGE" not in res.summary()
+
+
+def test_repr_is_one_line():
+    text = repr(fitted("hs_mlr"))
+    assert "\n" not in text
+    assert text.startswith("<FitResult MLR, n = 301, chisq_scaled = ") and "CFI_scaled = " in text
+
+
+def test_summary_as_lavaan():
+    text = fitted("poldem").summary()
+    assert "Number of model parameters                  28" in text  # 31 free, 3 pairs of equal labels
+    assert "Model test baseline model" in text and "730.654" in text
+    assert "dem60 =~ y2 (a)" in text
+    assert "R-Square" in text and f"{fitted('poldem').r2['dem65']:.3f}" in text
+    marker = next(line for line in text.splitlines() if line.startswith("ind60 =~ x1"))
+    assert marker.split() == ["ind60", "=~", "x1", "1.000", "0.920"]  # fixed: no SE, z or p
+
+
+def test_summary_groups_loadings_by_factor_in_model_order():
+    model = "visual =~ x1 + x2\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nvisual =~ x3"
+    text = analysis.fit(pd.read_csv(DATA / "hs1939.csv"), model).summary()
+    block = text[text.index("Latent variables") : text.index("Covariances")]
+    rows = [line.split()[:3] for line in block.splitlines() if " =~ " in line]
+    assert [r[0] for r in rows] == ["visual"] * 3 + ["textual"] * 3 + ["speed"] * 3
+
+
+def test_repr_html_is_compact():
+    html = fitted("hs")._repr_html_()
+    assert "<h4>socialimp SEM: ML, n = 301, chisq = 85.31 on 24 df" in html
+    assert "<h5>Loadings</h5>" in html and "<h5>Reliability</h5>" in html
+    assert "rmsea_ci_lower" not in html  # no wide row of every index
