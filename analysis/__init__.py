@@ -15,6 +15,7 @@ from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolution
 from .fit import ESTIMATORS, fit
 from .invariance import invariance
 from .load import load
+from .polychoric import PolychoricResult, polychoric
 from .population import Population, population
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import reliability
@@ -35,6 +36,7 @@ __all__ = [
     "ImproperSolutionWarning",
     "ModelError",
     "ModelSyntaxError",
+    "PolychoricResult",
     "Population",
     "compare",
     "fit",
@@ -42,6 +44,7 @@ __all__ = [
     "harman",
     "invariance",
     "load",
+    "polychoric",
     "population",
     "reliability",
     "rmsea_power",

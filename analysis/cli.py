@@ -11,7 +11,7 @@ import instrument as instrument_pkg
 from instrument import codebook
 
 from .fit import ESTIMATORS, MISSING, fit
-from .invariance import STEPS, invariance
+from .invariance import ORDINAL_STEPS, STEPS, invariance
 from .load import load
 from .results import FitResult
 from .sem import GROUP_EQUAL
@@ -63,6 +63,9 @@ def _register_fit(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's model)")
     command.add_argument("--estimator", choices=ESTIMATORS, default="ML", help="MLR: robust SEs and scaled test")
     command.add_argument("--missing", choices=MISSING, default="listwise", help="fiml (= ml): full-information ML")
+    command.add_argument("--ordered", nargs="*", metavar="ITEM",
+                         help="ordinal items (none named: every observed variable); with --estimator WLSMV, DWLS "
+                              "or ULSMV")  # fmt: skip
     command.add_argument("--group", help="column splitting the rows into groups fitted jointly (multi-group)")
     command.add_argument("--group-equal", nargs="+", default=[], choices=GROUP_EQUAL, metavar="CLASS",
                          help="with --group: parameter classes held equal across groups")  # fmt: skip
@@ -75,7 +78,18 @@ def _register_fit(commands: argparse._SubParsersAction) -> None:
     add_data_arguments(steps)
     steps.add_argument("--group", required=True, help="the grouping column")
     steps.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's CFA)")
-    steps.add_argument("--steps", nargs="+", choices=list(STEPS), default=["configural", "metric", "scalar"])
+    steps.add_argument(
+        "--steps",
+        nargs="+",
+        choices=list(dict.fromkeys([*STEPS, *ORDINAL_STEPS])),
+        help="default: configural metric scalar (with --ordered: configural thresholds metric)",
+    )
+    steps.add_argument(
+        "--ordered",
+        nargs="*",
+        metavar="ITEM",
+        help="ordinal items (none named: every observed variable): Wu & Estabrook's steps by WLSMV",
+    )
     steps.add_argument("--out", type=Path, help="CSV file for the table")
     steps.set_defaults(run=run_invariance)
 
@@ -90,6 +104,7 @@ def run_fit(args: argparse.Namespace) -> int:
         missing=args.missing,
         group=args.group,
         group_equal=tuple(args.group_equal),
+        ordered=_ordered(args),
         bootstrap=args.bootstrap,
         seed=args.seed,
         n_jobs=args.n_jobs,
@@ -101,10 +116,17 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ordered(args: argparse.Namespace) -> bool | list[str]:
+    """``--ordered`` as `analysis.fit` takes it: absent False, bare True, else the items named."""
+    return False if args.ordered is None else (args.ordered or True)
+
+
 def run_invariance(args: argparse.Namespace) -> int:
     data, ins = read_data(args)
     model = args.model.read_text(encoding="utf-8") if args.model else None
-    table = invariance(data, model, args.group, steps=tuple(args.steps), instrument=ins)
+    table = invariance(
+        data, model, args.group, steps=tuple(args.steps) if args.steps else None, ordered=_ordered(args), instrument=ins
+    )
     print(table.round(3).to_string())
     if args.out:
         table.to_csv(args.out)
@@ -116,7 +138,7 @@ def write_result(result: FitResult, out: Path) -> list[str]:
     """Write a fit's tables as CSV and its summary as text into `out`; return the file names."""
     out.mkdir(parents=True, exist_ok=True)
     tables = {"estimates": result.estimates, "fit_indices": result.fit_indices.rename("value")}
-    if result.instrument is not None:
+    if result.instrument is not None and not result.ordinal:  # reliability and hypotheses of continuous items only
         tables |= {"reliability": result.reliability, "item_stats": result.item_stats, "htmt": result.htmt2,
                    "hypotheses": result.hypotheses}  # fmt: skip
     for name, table in tables.items():

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from .sem import wls
+
 if TYPE_CHECKING:
     from .results import FitResult
 
@@ -18,7 +20,9 @@ def compare(res_a: FitResult, res_b: FitResult) -> pd.Series:
     The model with more degrees of freedom is the restricted one. Under ML the difference of the
     two chi-squares; under MLR or MLM the scaled difference of Satorra & Bentler (2001), lavaan's
     default: ``(T0 - T1) / cd`` with ``cd = (df0 c0 - df1 c1) / (df0 - df1)`` from the unscaled
-    statistics T and scaling factors c. Both must be fitted to the same rows and variables.
+    statistics T and scaling factors c; under WLSMV or ULSMV (ordinal items) the scaled-shifted
+    difference of Satorra (2000), lavaan's default for them (`analysis.sem.wls.difference_test`).
+    Both must be fitted to the same rows and variables.
 
     Returns
     -------
@@ -45,7 +49,11 @@ def compare(res_a: FitResult, res_b: FitResult) -> pd.Series:
     if df_diff == 0:
         raise ValueError("models have the same degrees of freedom, so they are not nested")
     difference, method = r.chisq - g.chisq, "standard"
-    if "scaling_factor" in r:
+    if restricted.ordinal and "chisq_scaled" in r:
+        difference, df_diff = wls.difference_test(general.core.model, general.core.x, restricted.core.model,
+                                                          restricted.core.x)  # fmt: skip
+        method = "satorra.2000"
+    elif "scaling_factor" in r:
         # lavaan: lav_test_diff_SatorraBentler2001(); a model with df = 0 has no scaling factor, and c df = 0
         scaled = [(f.df * f.scaling_factor if f.df > 0 else 0.0) for f in (r, g)]
         difference, method = difference / ((scaled[0] - scaled[1]) / df_diff), "satorra.bentler.2001"
@@ -54,8 +62,8 @@ def compare(res_a: FitResult, res_b: FitResult) -> pd.Series:
             "chisq_diff": difference,
             "df_diff": df_diff,
             "pvalue": chi2.sf(difference, df_diff) if difference >= 0 else np.nan,
-            "aic_diff": r.aic - g.aic,
-            "bic_diff": r.bic - g.bic,
+            "aic_diff": r.get("aic", np.nan) - g.get("aic", np.nan),  # none for ordinal fits, as lavaan
+            "bic_diff": r.get("bic", np.nan) - g.get("bic", np.nan),
             "method": method,
         }
     )

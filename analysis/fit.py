@@ -21,7 +21,7 @@ from .sem import bootstrap as resampling
 from .sem import partable
 
 ESTIMATORS = sem.ESTIMATORS
-MISSING = ("listwise", "fiml", "ml")  # "ml": lavaan's name for FIML
+MISSING = ("listwise", "fiml", "ml", "pairwise")  # "ml": lavaan's name for FIML
 
 
 def fit(
@@ -38,6 +38,9 @@ def fit(
     fixed_x: bool = True,
     meanstructure: bool | None = None,
     information: str | None = None,
+    ordered: bool | list[str] | tuple[str, ...] = False,
+    parameterization: str = "delta",
+    identification: str = "lavaan",
     bootstrap: int = 0,
     seed: int | None = None,
     executor: Executor | None = None,
@@ -56,14 +59,19 @@ def fit(
     model : str, optional
         lavaan model syntax (see `analysis.syntax` and the README's table). None: the instrument's
         Social IMP model (measurement, structural paths, indirect effects).
-    estimator : {"ML", "MLR", "MLM"}
+    estimator : {"ML", "MLR", "MLM", "WLSMV", "DWLS", "ULSMV"}
         "ML": normal-theory standard errors and test. "MLR": Huber-White standard errors and the
         Yuan-Bentler (Mplus) scaled test with robust CFI, TLI and RMSEA. "MLM": Satorra-Bentler
         (robust.sem standard errors, scaled test), complete data only. As lavaan's ``estimator =``.
-    missing : {"listwise", "fiml", "ml"}
+        With `ordered`: "WLSMV" (DWLS on thresholds and polychorics, robust standard errors, the
+        mean-and-variance adjusted test), "ULSMV" (the same, unweighted) or "DWLS" (standard errors
+        and test not robust).
+    missing : {"listwise", "fiml", "ml", "pairwise"}
         "listwise": rows incomplete on the model's variables are dropped. "fiml" (lavaan's "ml"):
         every row contributes the answers it has; rows missing every model variable, and (fixed.x)
-        rows missing a covariate, are dropped, as lavaan. Any estimator but MLM.
+        rows missing a covariate, are dropped, as lavaan. Any estimator but MLM. "pairwise"
+        (ordinal items only): thresholds from each item's answers, each polychoric from the rows
+        answering both items, as lavaan's ``missing = "pairwise"``.
     group : str, optional
         A column splitting the rows into groups fitted jointly (lavaan's ``group =``); groups in
         order of first appearance. ``estimates`` then has a ``group`` column.
@@ -75,6 +83,20 @@ def fit(
         lavaan's options of the same names (``meanstructure=None``: lavaan's rule).
     information : {"expected", "observed", "first.order"}, optional
         The information matrix behind the standard errors; None: lavaan's default.
+    ordered : bool or list of str
+        Ordinal items (lavaan's ``ordered =``); True: every observed variable of the model. They must
+        be all of the model's observed variables (missing "listwise" or "pairwise"); ``estimates``
+        then has lavaan's rows for them: thresholds (``x1 | t1``), scales (``~*~``), intercepts
+        fixed at 0 and residual variances (derived from the loadings under "delta").
+    parameterization : {"delta", "theta"}
+        Of ordinal items, as lavaan's: "delta", latent responses of unit variance, their residual
+        variances derived; "theta" (one group), residual variances fixed at 1, the scales ``~*~``
+        derived.
+    identification : {"lavaan", "Wu.Estabrook.2016"}
+        How ordinal items are identified across groups: lavaan's defaults, or Wu & Estabrook's (2016)
+        as semTools' ``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")`` builds it
+        (needs `std_lv`): with thresholds equal, the items' intercepts and scales are free in groups
+        2.. and the latent means stay 0; with loadings equal too, the latent variances are free there.
     bootstrap : int
         Nonparametric bootstrap draws (0: none), resampled within groups; ``se`` is the SD of the
         draws and the CI percentile intervals, for free and ``:=`` parameters (lavaan's
@@ -110,14 +132,17 @@ def fit(
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
     missing = "fiml" if missing == "ml" else missing
-    settings = sem.Settings(estimator, missing, information, std_lv, orthogonal, fixed_x, meanstructure,
-                            _tuple(group_equal), _tuple(group_partial))  # fmt: skip
-    if (settings.group_equal or settings.group_partial) and group is None:
-        raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
     ins = instrument or instrument_pkg.load()
     text = model if model is not None else ins.to_lavaan()
     parsed = syntax.parse(text)
     names = partable.names(parsed, fixed_x)
+    settings = sem.Settings(estimator, missing, information, std_lv, orthogonal, fixed_x, meanstructure,
+                            _tuple(group_equal), _tuple(group_partial), _ordered(ordered, names, parsed),
+                            parameterization=parameterization, identification=identification)  # fmt: skip
+    if (settings.group_equal or settings.group_partial) and group is None:
+        raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
+    if bootstrap and settings.ordinal:
+        raise ValueError("bootstrap= is not supported with ordered= items (the draws would not recompute polychorics)")
     raw = load(data, instrument=ins, na_values=na_values)
     _check_latent_names(parsed, names, raw)
     sample, labels, dropped = _sample(raw, parsed, names, group, missing)
@@ -187,6 +212,21 @@ def _reverse_coded(sample: pd.DataFrame, ins: instrument_pkg.Instrument, reverse
 
 def _tuple(value) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _ordered(ordered, names: partable.Names, parsed: pd.DataFrame) -> tuple[str, ...]:
+    """The ordinal items: every observed variable for True, else the named ones, each a variable of the model."""
+    if ordered is True:
+        return tuple(names.observed)
+    if ordered is False or ordered is None:
+        return ()
+    items = _tuple(ordered)
+    for item in items:
+        if item not in names.observed:
+            close = difflib.get_close_matches(str(item), names.observed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ModelError(f"ordered: '{item}' is not an observed variable of the model{hint}")
+    return items
 
 
 def _sample(raw: pd.DataFrame, parsed: pd.DataFrame, names: partable.Names, group: str | None, missing: str):

@@ -1,4 +1,5 @@
-"""Reliability of multi-item scales without a model: Cronbach's alpha and item statistics."""
+"""Reliability of multi-item scales: Cronbach's alpha and item statistics; for ordinal items ordinal alpha and
+the categorical omega of a WLSMV fit."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 from scipy.stats import f
 
 from .data import missing_codes, numeric, reverse_code, warn_outliers
 from .errors import DataError
+from .sem import bvnorm
 
 COLUMNS = [
     "scale",
@@ -155,3 +158,47 @@ def _alpha(cov: np.ndarray) -> float:
     """Cronbach's alpha of the items whose covariance matrix is `cov`."""
     k = len(cov)
     return float(k / (k - 1) * (1 - np.trace(cov) / cov.sum()))
+
+
+def ordinal_alpha(cor: pd.DataFrame, scales: Mapping[str, Iterable[str]]) -> pd.Series:
+    """Ordinal alpha (Zumbo, Gadermann & Zeisser 2007): alpha of each scale's polychoric matrix.
+
+    semTools: ``compRelSEM(fit, tau.eq = TRUE, ord.scale = FALSE)`` on a WLSMV fit.
+
+    Examples
+    --------
+    >>> ordinal_alpha(analysis.polychoric(data, items).cor, {"visual": ["x1", "x2", "x3"]})  # doctest: +SKIP
+    """
+    return pd.Series({name: _alpha(cor.loc[list(items), list(items)].to_numpy()) for name, items in scales.items()},
+                     name="alpha")  # fmt: skip
+
+
+def categorical_omega(
+    loadings: Mapping[str, pd.Series], factor_variances: pd.Series, cor: pd.DataFrame,
+    thresholds: Mapping[str, np.ndarray],
+) -> pd.Series:  # fmt: skip
+    """Omega of the sum of ordinal item scores (Green & Yang 2009), from a delta-parameterized fit.
+
+    The common and total covariances of the items' category indicators, from the bivariate normal
+    probabilities at their thresholds with the model's common correlations ``lambda lambda' psi`` and
+    the polychorics; semTools: ``compRelSEM(fit)`` on a WLSMV fit (obs.var = TRUE, ord.scale = TRUE).
+    """
+    out = {}
+    for construct, lam in loadings.items():
+        items = list(lam.index)
+        common = np.outer(lam, lam) * factor_variances[construct]
+        total = cor.loc[items, items].to_numpy()
+        out[construct] = _category_covariance(common, thresholds, items) / _category_covariance(total, thresholds,
+                                                                                                  items)  # fmt: skip
+    return pd.Series(out, name="omega")
+
+
+def _category_covariance(r: np.ndarray, thresholds: Mapping[str, np.ndarray], items: list[str]) -> float:
+    """``sum_j sum_j' sum_c sum_c' (Phi2(t_jc, t_j'c'; r_jj') - Phi(t_jc) Phi(t_j'c'))`` (semTools' omegaCat)."""
+    total = 0.0
+    for a, first in enumerate(items):
+        for b, second in enumerate(items):
+            t1, t2 = np.asarray(thresholds[first])[:, None], np.asarray(thresholds[second])[None, :]
+            joint = bvnorm.cdf(t1, t2, np.full(np.broadcast_shapes(t1.shape, t2.shape), r[a, b]))
+            total += float(np.sum(joint) - np.sum(ndtr(t1)) * np.sum(ndtr(t2)))
+    return total

@@ -10,14 +10,17 @@ import pandas as pd
 
 import instrument as instrument_pkg
 
-from . import cmb, hypotheses, validity
+from . import cmb, hypotheses, sem, validity
+from .errors import ModelError
 from .power import rmsea_power, rmsea_sample_size
+from .reliability import categorical_omega, ordinal_alpha
 from .reliability import reliability as scale_reliability
 from .sem import diagnostics
 
-ROBUST_TEST = ("chisq_scaled", "scaling_factor", "pvalue_scaled")
+ROBUST_TEST = ("chisq_scaled", "scaling_factor", "pvalue_scaled", "shift_parameter")
+ORDINAL = ("WLSMV", "DWLS", "ULSMV")  # estimators of ordinal items (`analysis.sem.wls`)
 SECTIONS = {"=~": "Latent variables", "~": "Regressions", "~~": "Covariances and variances", "~1": "Intercepts",
-            ":=": "Defined parameters"}  # fmt: skip
+            "|": "Thresholds", "~*~": "Scales", ":=": "Defined parameters"}  # fmt: skip
 
 
 def _by_group(method):
@@ -62,11 +65,20 @@ class FitResult:
     # Multi-group fits (`analysis.fit(group=)`): each row's group, aligned with `data`; `sample_cov` and
     # `latent_cov` are then stacked by group (outer index the group label), `estimates` has a `group` column.
     groups: pd.Series | None = field(default=None, repr=False)
-    core: object = field(default=None, repr=False)  # the SEM core's fit (`analysis.sem.Fit`): residuals, MIs
+    core: sem.Fit | None = field(default=None, repr=False)  # the SEM core's fit: its model and optimum
 
     @property
     def n(self) -> int:
         return int(self.fit_indices["n"])
+
+    @property
+    def ordinal(self) -> bool:
+        """Whether the items were fitted as ordinal (thresholds and polychorics)."""
+        return self.estimator in ORDINAL
+
+    def _continuous_only(self, what: str) -> None:
+        if self.ordinal:
+            raise ModelError(f"{what}: not available for ordinal items ({self.estimator} fit) yet")
 
     @property
     def group_sizes(self) -> pd.Series | None:
@@ -97,7 +109,13 @@ class FitResult:
     @cached_property
     @_by_group
     def reliability(self) -> pd.DataFrame:
-        """Per construct: ``alpha, alpha_ci_lower, alpha_ci_upper, omega, cr, ave``; see `validity`."""
+        """Per construct: ``alpha, alpha_ci_lower, alpha_ci_upper, omega, cr, ave``; see `validity`.
+
+        Ordinal fits: ``alpha`` is ordinal alpha and ``omega`` the categorical omega (`analysis.reliability`),
+        both from the polychoric matrix, with ``cr`` and ``ave``; ``attrs["basis"]`` says so.
+        """
+        if self.ordinal:
+            return self._ordinal_reliability()
         alphas = self._alphas.groupby("scale", sort=False)[["alpha", "alpha_ci_lower", "alpha_ci_upper"]].first()
         composite = validity.composite_reliability(
             self.loadings(), self.loadings(standardized=True), pd.Series(np.diag(self.latent_cov),
@@ -105,10 +123,24 @@ class FitResult:
         )  # fmt: skip
         return alphas.join(composite).rename_axis("construct")
 
+    def _ordinal_reliability(self) -> pd.DataFrame:
+        """semTools' compRelSEM (categorical omega; ordinal alpha with tau.eq, ord.scale = FALSE) and AVE."""
+        psi = pd.Series(np.diag(self.latent_cov), index=self.latent_cov.index)
+        composite = validity.composite_reliability(self.loadings(), self.loadings(standardized=True), psi,
+                                                   self.sample_cov)  # fmt: skip
+        rows = self.estimates[self.estimates.op == "|"]
+        thresholds = {item: group.est.to_numpy() for item, group in rows.groupby("lhs", sort=False)}
+        table = pd.concat([ordinal_alpha(self.sample_cov, self.measurement),
+                           categorical_omega(self.loadings(), psi, self.sample_cov, thresholds),
+                           composite[["cr", "ave"]]], axis=1).rename_axis("construct")  # fmt: skip
+        table.attrs["basis"] = "ordinal alpha and categorical omega (Green & Yang 2009) from the polychoric matrix"
+        return table
+
     @cached_property
     @_by_group
     def htmt(self) -> pd.DataFrame:
-        """HTMT with arithmetic means (Henseler et al. 2015), as semTools ``htmt(htmt2=FALSE)``."""
+        """HTMT with arithmetic means (Henseler et al. 2015), as semTools ``htmt(htmt2=FALSE)`` (ordinal fits: on
+        the polychoric matrix, as ``htmt(..., ordered =)``)."""
         return validity.htmt(self._item_correlations, self.measurement)
 
     @cached_property
@@ -154,6 +186,7 @@ class FitResult:
         """One row per hypothesis of the instrument (fits of the default model only): evidence and decision."""
         if self.instrument is None:
             return pd.DataFrame(columns=hypotheses.COLUMNS)
+        self._continuous_only("the hypothesis tests (some refit the items as continuous)")
         return hypotheses.evaluate(self, self.raw)
 
     @cached_property
@@ -198,7 +231,8 @@ class FitResult:
 
     @cached_property
     def _item_correlations(self) -> pd.DataFrame:
-        if self.missing == "fiml":  # the EM correlations, as semTools' htmt(missing = "ml")
+        # the EM correlations, as semTools' htmt(missing = "ml"); the polychorics, as htmt(ordered =)
+        if self.missing == "fiml" or self.ordinal:
             sd = np.sqrt(np.diag(self.sample_cov))
             return self.sample_cov / np.outer(sd, sd)
         values = self.data.to_numpy(dtype=float)
@@ -216,8 +250,13 @@ class FitResult:
         state = f"converged after {self.iterations} iterations" if self.converged else "DID NOT CONVERGE"
         lines = [f"socialimp SEM: {self.estimator} estimation, {state}", ""]
         lines.append(f"  Observations used {self.n:>28}")
+        if self.ordinal:
+            lines.append(f"  Parameterization {self.core.settings.parameterization:>29}")
         if self.missing == "fiml":
             lines += ["  Missing data: FIML (lavaan missing = \"ml\"), H1 moments by EM",
+                      f"  Rows dropped (no model variable answered) {self.dropped:>4}"]  # fmt: skip
+        elif self.missing == "pairwise":
+            lines += ["  Missing data: pairwise (each polychoric on the rows answering both items)",
                       f"  Rows dropped (no model variable answered) {self.dropped:>4}"]  # fmt: skip
         else:
             lines.append(f"  Rows dropped (listwise) {self.dropped:>22}")
@@ -236,7 +275,14 @@ class FitResult:
         lines += ["", f"  Number of model parameters {fi.npar:>19.0f}", "", "Model test",
                   f"  Chi-square {fi.chisq:>35.3f}", f"  Degrees of freedom {fi.df:>27.0f}",
                   f"  P-value {fi.pvalue:>38.3f}"]  # fmt: skip
-        if "chisq_scaled" in fi:
+        if "chisq_scaled" in fi and self.ordinal:
+            lines += [
+                f"  Scaled-shifted chi-square {fi.chisq_scaled:>20.3f}",
+                f"  Scaling factor {fi.scaling_factor:>31.3f}",
+                f"  Shift parameter {fi.shift_parameter:>30.3f}",
+                f"  P-value (scaled) {fi.pvalue_scaled:>29.3f}",
+            ]
+        elif "chisq_scaled" in fi:
             lines += [
                 f"  Scaled chi-square (Yuan-Bentler) {fi.chisq_scaled:>13.3f}",
                 f"  Scaling factor {fi.scaling_factor:>31.3f}",
@@ -263,7 +309,8 @@ class FitResult:
             lines += ["", "R-Square", r2.round(3).to_string(header=False) if self.groups is None
                       else r2.round(3).to_string()]  # fmt: skip
         if "alpha" in self.reliability:
-            lines += ["", "Reliability", self.reliability.round(3).to_string()]
+            basis = f" ({self.reliability.attrs['basis']})" if self.ordinal else ""
+            lines += ["", f"Reliability{basis}", self.reliability.round(3).to_string()]
         lines += ["", *self._checks()]
         if self.warnings:
             lines += ["", "Warnings", *(f"  ! {w}" for w in self.warnings)]
@@ -297,6 +344,8 @@ class FitResult:
                 "the paper report covers single-group fits; for a multi-group fit use summary(), the estimates "
                 "(column 'group') and analysis.invariance()"
             )
+        if self.ordinal:
+            raise ValueError(f"the paper report does not cover ordinal ({self.estimator}) fits yet; use summary()")
         import reports  # reports reads results; imported here so analysis never needs it to fit
 
         return reports.render(self, out_dir, formats=formats, title=title)

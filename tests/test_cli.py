@@ -68,6 +68,22 @@ def test_fit_command_with_mlr(capsys):
     assert "Scaled chi-square (Yuan-Bentler)        87.132" in capsys.readouterr().out
 
 
+def test_fit_command_with_ordered_items(tmp_path, capsys):
+    data = str(Path(__file__).parent / "data" / "hs_ordinal.csv")
+    args = ["fit", data, "--model", HS_MODEL, "--estimator", "WLSMV", "--ordered", "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "Scaled-shifted chi-square" in x)
+    assert line.split()[-1] == "69.146"  # lavaan: 69.1457
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["estimates.csv", "fit_indices.csv", "summary.txt"]
+
+
+def test_fit_command_with_named_ordered_items(capsys):
+    data = str(Path(__file__).parent / "data" / "hs_ordinal.csv")
+    items = [f"x{k}" for k in range(1, 9)]
+    assert main(["fit", data, "--model", HS_MODEL, "--estimator", "WLSMV", "--ordered", *items]) == 2
+    assert "'x9' is a continuous variable beside ordinal ones" in capsys.readouterr().err
+
+
 def test_fit_command_reports_model_errors_in_one_clear_message(tmp_path, capsys):
     model = tmp_path / "bad.lavaan"
     model.write_text("visual =~ x1 + x2 + x99\n")
@@ -96,6 +112,14 @@ def test_invariance_command(tmp_path, capsys):
     assert main(["invariance", HS_DATA, "--model", HS_MODEL, "--group", "school", "--out", str(out)]) == 0
     assert "not invariant" in capsys.readouterr().out
     assert list(pd.read_csv(out, index_col=0).index) == ["configural", "metric", "scalar"]
+
+
+def test_invariance_command_with_ordered_items(capsys):
+    data = str(Path(__file__).parent / "data" / "hs_ordinal.csv")
+    assert main(["invariance", data, "--model", HS_MODEL, "--group", "school", "--ordered"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in printed[1:]] == ["configural", "thresholds", "metric"]
+    assert "2.892" in printed[2]  # lavTestLRT's scaled-shifted difference: 2.8917
 
 
 def test_fit_command_reads_a_survey_database_and_chooses_respondents(tmp_path, capsys, ins, survey_db):

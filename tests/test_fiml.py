@@ -147,7 +147,7 @@ def test_an_intercept_line_under_fiml_changes_nothing():
     ("change", "options", "error", "message"),
     [
         (lambda d: d, {"estimator": "MLM"}, ValueError, "estimator='MLM' (Satorra-Bentler) needs complete data"),
-        (lambda d: d, {"missing": "pairwise"}, ValueError, "missing must be one of listwise, fiml, ml, not 'pairwise'"),
+        (lambda d: d, {"missing": "em"}, ValueError, "missing must be one of listwise, fiml, ml, pairwise, not 'em'"),
         (lambda d: d.assign(x1=np.nan), {}, analysis.DataError, "column 'x1' has 0 answers; FIML needs at least two"),
         (lambda d: d.assign(x3=2.0), {}, analysis.DataError, "column 'x3' has no variance; drop it from the model"),
         (lambda d: d.head(9), {}, analysis.DataError, "only 7 rows answering any model variable; "

@@ -10,7 +10,7 @@ import pytest
 from lavaan_check import DATA, HS_MODEL
 
 import analysis
-from analysis.invariance import DELTA_COLUMNS, FIT_COLUMNS, invariance
+from analysis.invariance import DELTA_COLUMNS, FIT_COLUMNS, ORDINAL_COLUMNS, SCALED_COLUMNS, invariance
 
 HS = pd.read_csv(DATA / "hs1939.csv")
 STEPS = ("configural", "metric", "scalar", "strict")
@@ -69,3 +69,53 @@ def test_bad_steps_get_a_clear_error(steps, message):
     with pytest.raises(ValueError) as caught:
         invariance(HS, HS_MODEL, "school", steps=steps)
     assert message in str(caught.value)
+
+
+# Ordinal items: Wu & Estabrook's (2016) steps as semTools' measEq.syntax builds them, fitted by WLSMV, against
+# lavaan's fitMeasures and lavTestLRT (satorra.2000, scaled.shifted) in tests/data/ordinal_invariance.csv
+# (tests/data/ordinal.R); the fits themselves are pinned in tests/test_ordinal.py (ordinal_we_*).
+HS_ORDINAL = pd.read_csv(DATA / "hs_ordinal.csv")
+
+
+@pytest.fixture(scope="module")
+def ordinal_table() -> pd.DataFrame:
+    return invariance(HS_ORDINAL, HS_MODEL, "school", ordered=True)
+
+
+def test_ordinal_steps_and_columns(ordinal_table):
+    assert list(ordinal_table.index) == ["configural", "thresholds", "metric"]
+    assert list(ordinal_table.columns) == [*ORDINAL_COLUMNS, *SCALED_COLUMNS, *DELTA_COLUMNS, "decision"]
+
+
+@pytest.mark.parametrize("column", ORDINAL_COLUMNS + SCALED_COLUMNS + ["delta_chisq", "delta_df", "delta_pvalue"])
+def test_ordinal_steps_match_lavaan(ordinal_table, column):
+    theirs = pd.read_csv(DATA / "ordinal_invariance.csv", index_col="step")[column.replace("_", ".")]
+    np.testing.assert_allclose(ordinal_table[column].astype(float), theirs, rtol=1e-5, atol=1e-9, err_msg=column)
+
+
+def test_ordinal_decision_on_the_scaled_indices(ordinal_table):
+    theirs = pd.read_csv(DATA / "ordinal_invariance.csv", index_col="step")
+    expected = theirs["cfi.scaled"].diff().iloc[1:].tolist()
+    assert ordinal_table.delta_cfi.iloc[1:].tolist() == pytest.approx(expected, abs=1e-7)
+    assert list(ordinal_table.decision) == ["", "invariant", "invariant"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"steps": ("configural", "scalar")}, "steps: 'scalar' is not one of configural, thresholds, metric for "
+                                              "ordered= items"),
+        ({"steps": ("metric", "thresholds")}, "'thresholds' does not extend 'metric'; use the order configural, "
+                                              "thresholds, metric"),
+        ({"estimator": "ML"}, "ordered= items need estimator='WLSMV'"),
+    ],
+)  # fmt: skip
+def test_ordinal_refusals(options, message):
+    with pytest.raises(ValueError, match=message):
+        invariance(HS_ORDINAL, HS_MODEL, "school", ordered=True, **options)
+
+
+def test_ordinal_refuses_binary_items():
+    binary = HS_ORDINAL.assign(x2=np.where(HS_ORDINAL.x2 > 1, 2, 1))
+    with pytest.raises(analysis.ModelError, match="item 'x2' has two categories: Wu & Estabrook's identification"):
+        invariance(binary, HS_MODEL, "school", ordered=True, steps=("configural", "thresholds"))

@@ -30,6 +30,7 @@ def table(model: Model, x: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
     frame = rows[["lhs", "op", "rhs", "group", "label"]].reset_index(drop=True)
     frame["est"] = np.where(free >= 0, x[np.maximum(free, 0)], rows.value)
     frame["se"] = np.where(free >= 0, se_all[np.maximum(free, 0)], 0.0)
+    _derived_ordinal(model, x, frame)
     if (model.constraints.op != "==").any():  # a parameter held at a binding bound has no SE, as lavaan prints NA
         pinned = np.diag(vcov) < 1e-12 * np.maximum(1.0, x**2)
         frame.loc[(free >= 0) & pinned[np.maximum(free, 0)], "se"] = np.nan
@@ -42,6 +43,23 @@ def table(model: Model, x: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
     frame["z"] = frame.est / frame.se.where(frame.se > 0)
     frame["pvalue"] = 2 * norm.sf(np.abs(frame.z))
     return frame[COLUMNS]
+
+
+def _derived_ordinal(model: Model, x: np.ndarray, frame: pd.DataFrame) -> None:
+    """Fixed rows whose value the model derives: the ordinal items' residual variances (delta parameterization) or
+    their scales ``~*~`` (theta)."""
+    for number, mats in enumerate(model.matrices, start=1):
+        if not len(mats.ordinal):
+            continue
+        implied = mats.implied(x)
+        names = [mats.observed[k] for k in mats.ordinal]
+        own = (frame.group == number) & frame.lhs.isin(names)
+        if mats.theta:
+            rows, values = own & (frame.op == "~*~"), dict(zip(names, implied.delta, strict=True))
+        else:
+            rows = own & (frame.op == "~~") & (frame.lhs == frame.rhs)
+            values = dict(zip(names, np.diag(implied.s)[mats.ordinal], strict=True))
+        frame.loc[rows, "est"] = frame.lhs[rows].map(values)
 
 
 def _standardized(model: Model, x: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
@@ -60,8 +78,8 @@ def _standardized(model: Model, x: np.ndarray, frame: pd.DataFrame) -> np.ndarra
         kind, e = op[own], est[own].astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[own] = np.select(
-                [kind == "=~", kind == "~", kind == "~1", i == j],
-                [e * sd[i] / sd[j], e * sd[j] / sd[i], e / sd[i], e / sd[i] ** 2],
+                [kind == "=~", kind == "~", (kind == "~1") | (kind == "|"), kind == "~*~", i == j],
+                [e * sd[i] / sd[j], e * sd[j] / sd[i], e / sd[i], e * sd[i], e / sd[i] ** 2],
                 e / np.sqrt(residual[i] * residual[j]),
             )
     return out

@@ -17,7 +17,7 @@ from scipy.linalg import null_space
 from scipy.optimize import minimize
 
 from ..errors import ConvergenceWarning
-from . import mvnorm_missing
+from . import mvnorm_missing, wls
 from .model import Model
 
 GRADIENT_TOLERANCE = 1e-5  # largest |dF/dx| of a converged fit; lavaan's nlminb stops near 1e-5 too
@@ -37,7 +37,13 @@ class Solution:
 
 
 def objective(model: Model, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """F and dF/dx at `x`; (inf, inf) outside the region where every Sigma is positive definite."""
+    """F and dF/dx at `x`; (inf, inf) outside the region where every Sigma is positive definite (ordinal items:
+    the DWLS discrepancy of `analysis.sem.wls`, defined wherever I - B is regular)."""
+    if model.samples[0].ordinal is not None:
+        try:
+            return wls.discrepancy(model, x)
+        except np.linalg.LinAlgError:
+            return np.inf, np.full(len(x), np.inf)
     value, gradient = 0.0, np.zeros(len(x))
     for mats, sample in zip(model.matrices, model.samples, strict=True):
         try:
@@ -102,6 +108,10 @@ def _guesses(model: Model, rows, sample) -> list[float]:
             out.append(0.5 * variance[where[row.lhs]] if row.lhs in where else factor_variance.get(row.lhs, 0.05))
         elif row.op == "~1" and row.lhs in where:
             out.append(sample.mean[where[row.lhs]])
+        elif row.op == "|":  # the sample's threshold
+            out.append(sample.ordinal.thresholds[where[row.lhs]][int(row.rhs[1:]) - 1])
+        elif row.op == "~*~":
+            out.append(1.0)
         else:
             out.append(0.0)
     return out

@@ -6,6 +6,15 @@ is ``S[a, b]`` and ``a ~ 1`` is ``m[a]``. With ``A = (I - B)^-1`` and ``G`` the 
 ``A``: ``Sigma = G S G'`` and ``mu = G m``. Built from the table, not with semopy's matrices, which
 cannot hold lavaan's fixed.x covariates, mean structures shared by groups, or constraints.
 
+Ordinal items (delta parameterization): their thresholds ``tau`` and scales ``delta`` (``~*~``, 1
+unless freed in later groups) are parameters of their own, and their residual variances are not:
+each is ``1 / delta^2`` minus the variance the model explains, so that ``delta y*`` has unit
+variance; the statistics WLS fits are ``delta (tau - mu)`` and the correlations ``delta_i delta_j
+Sigma_ij`` (`Implied.tau`, `Implied.delta`). The theta parameterization turns this round: the
+residual variances are parameters (fixed at 1) and the scales are derived, ``delta = 1 /
+sqrt(diag Sigma)``. Both need the items to predict nothing (no path leaves them), which
+`analysis.sem.wls` checks.
+
 Derivatives, for ``dF = tr(C dSigma) + g' dmu`` (C symmetric): ``dF/dB = 2 G'C G S A' + G'g (A m)'``,
 ``dF/dS = G'C G`` and ``dF/dm = G'g``; a parameter in several cells sums theirs.
 """
@@ -28,6 +37,8 @@ class Implied:
     a: np.ndarray  # (I - B)^-1, q x q
     s: np.ndarray
     m: np.ndarray
+    tau: np.ndarray  # standardized thresholds delta (tau - mu) of the ordinal items, item by item (empty without)
+    delta: np.ndarray  # scales of the ordinal items (`Matrices.ordinal`)
 
     @property
     def g(self) -> np.ndarray:
@@ -51,6 +62,19 @@ class Matrices:
     b_cells: tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, columns, parameter
     s_cells: tuple[np.ndarray, np.ndarray, np.ndarray]  # both triangles
     m_cells: tuple[np.ndarray, np.ndarray]
+    tau0: np.ndarray  # thresholds, fixed values
+    t_cells: tuple[np.ndarray, np.ndarray]  # position in tau, parameter
+    ordinal: np.ndarray  # indices of the ordinal items among the observed variables
+    t_item: np.ndarray  # the observed index of each threshold's item
+    delta0: np.ndarray  # scales of the ordinal items, fixed values
+    d_cells: tuple[np.ndarray, np.ndarray]  # position in delta0, parameter
+    theta: bool = False  # the theta parameterization: scales derived, residual variances parameters
+
+    @property
+    def scaled(self) -> bool:
+        """Whether a scale or a mean enters the ordinal statistics (later groups, theta), beyond `gradient`'s chain
+        rule."""
+        return bool(self.theta or len(self.d_cells[1]) or len(self.m_cells[1]))
 
     @property
     def observed(self) -> list[str]:
@@ -67,7 +91,24 @@ class Matrices:
         m[rows] = x[at]
         a = np.linalg.inv(np.identity(len(b)) - b)
         g = a[: self.p]
-        return Implied(mu=g @ m, sigma=g @ s @ g.T, a=a, s=s, m=m)
+        sigma = g @ s @ g.T
+        mu = g @ m
+        tau, delta = self.tau0.copy(), self.delta0.copy()
+        if len(self.ordinal):
+            rows, at = self.t_cells
+            tau[rows] = x[at]
+            if self.theta:
+                delta = 1 / np.sqrt(np.diag(sigma)[self.ordinal])
+            else:
+                rows, at = self.d_cells
+                delta[rows] = x[at]
+                residual = 1 / delta**2 - np.diag(sigma)[self.ordinal]  # the ordinal residual variances are 0 in s0
+                s[self.ordinal, self.ordinal] = residual
+                sigma[self.ordinal, self.ordinal] += residual
+            scale = np.ones(self.p)
+            scale[self.ordinal] = delta
+            tau = scale[self.t_item] * (tau - mu[self.t_item])
+        return Implied(mu=mu, sigma=sigma, a=a, s=s, m=m, tau=tau, delta=delta)
 
     def gradient(self, implied: Implied, c: np.ndarray, g: np.ndarray, npar: int) -> np.ndarray:
         """dF/dx from ``C = dF/dSigma`` and ``g = dF/dmu`` (chain rule of the module docstring)."""
@@ -105,8 +146,9 @@ class Matrices:
         return d_mu, d_sigma
 
 
-def build(rows: pd.DataFrame, observed: list[str], latent: list[str]) -> Matrices:
-    """The matrices of one group from its table rows (``free`` 1-based, 0 fixed at ``value``).
+def build(rows: pd.DataFrame, observed: list[str], latent: list[str], theta: bool = False) -> Matrices:
+    """The matrices of one group from its table rows (``free`` 1-based, 0 fixed at ``value``); `theta`: the ordinal
+    items' scales derived from their variances (theta parameterization), not read from the ``~*~`` rows.
 
     Examples
     --------
@@ -122,6 +164,19 @@ def build(rows: pd.DataFrame, observed: list[str], latent: list[str]) -> Matrice
     q = len(variables)
     b0, s0, m0 = np.zeros((q, q)), np.zeros((q, q)), np.zeros(q)
     b_cells, s_cells, m_cells = [], [], []
+    thresholds, scales = rows[rows.op == "|"], rows[rows.op == "~*~"]
+    tau0 = np.where(thresholds.free > 0, 0.0, thresholds.value).astype(float)
+    t_cells = [(k, row.free - 1) for k, row in enumerate(thresholds.itertuples()) if row.free > 0]
+    ordinal = np.array([where[name] for name in dict.fromkeys(thresholds.lhs)], dtype=int)
+    t_item = np.array([where[name] for name in thresholds.lhs], dtype=int)
+    position = {name: k for k, name in enumerate(dict.fromkeys(thresholds.lhs))}
+    delta0 = np.ones(len(ordinal))
+    d_cells = []
+    for row in scales.itertuples():
+        if row.free > 0:
+            d_cells.append((position[row.lhs], row.free - 1))
+        else:
+            delta0[position[row.lhs]] = row.value
     for row in rows.itertuples():
         free, value = row.free - 1, row.value
         if row.op == "=~":
@@ -147,7 +202,8 @@ def build(rows: pd.DataFrame, observed: list[str], latent: list[str]) -> Matrice
             cells.append((*cell, free))
         else:
             target[cell] = value
-    return Matrices(variables, len(observed), b0, s0, m0, _cells(b_cells, 3), _cells(s_cells, 3), _cells(m_cells, 2))
+    return Matrices(variables, len(observed), b0, s0, m0, _cells(b_cells, 3), _cells(s_cells, 3), _cells(m_cells, 2),
+                    tau0, _cells(t_cells, 2), ordinal, t_item, delta0, _cells(d_cells, 2), theta)  # fmt: skip
 
 
 def _cells(cells: list[tuple], width: int) -> tuple[np.ndarray, ...]:

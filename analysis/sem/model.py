@@ -122,7 +122,7 @@ class Model:
         >>> draw = model.resampled([samplestats.complete(values[rows])])  # doctest: +SKIP
         """
         if (self.table.exo == 1).any():
-            return assemble(self.table, self.names, samples, self.meanstructure)
+            return assemble(self.table, self.names, samples, self.meanstructure, self.matrices[0].theta)
         other = copy.copy(self)  # a shallow copy carries the cached_property values in its __dict__
         object.__setattr__(other, "samples", samples)
         return other
@@ -135,8 +135,10 @@ class Model:
         return x0, null_space(j)
 
 
-def assemble(table: pd.DataFrame, names: Names, samples: list[Sample], meanstructure: bool) -> Model:
-    """Fill the covariates' fixed moments from each group's sample and build the groups' matrices.
+def assemble(table: pd.DataFrame, names: Names, samples: list[Sample], meanstructure: bool, theta: bool = False
+             ) -> Model:  # fmt: skip
+    """Fill the covariates' fixed moments from each group's sample and build the groups' matrices (`theta`: the
+    ordinal items' theta parameterization, `matrices.build`).
 
     Examples
     --------
@@ -154,5 +156,5 @@ def assemble(table: pd.DataFrame, names: Names, samples: list[Sample], meanstruc
                 table.at[k, "value"] = sample.cov[where[lhs], where[rhs]]
             else:
                 table.at[k, "value"] = sample.mean[where[lhs]]
-        matrices.append(build_matrices(table[own], names.observed, names.latent))
+        matrices.append(build_matrices(table[own], names.observed, names.latent, theta))
     return Model(table, names, samples, matrices, meanstructure)

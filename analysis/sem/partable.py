@@ -21,7 +21,7 @@ from .. import syntax
 from ..errors import ModelError
 
 GROUP_EQUAL = ("loadings", "intercepts", "means", "regressions", "residuals", "residual.covariances",
-               "lv.variances", "lv.covariances")  # fmt: skip
+               "lv.variances", "lv.covariances", "thresholds")  # fmt: skip
 COLUMNS = ["lhs", "op", "rhs", "group", "label", "free", "value", "start", "user", "exo", "line"]
 PARTIAL = re.compile(r"^\s*([A-Za-z_.][\w.]*)\s*(=~|~~|~)\s*([\w.]*)\s*$")
 
@@ -47,6 +47,9 @@ class Options:
     fixed_x: bool = True
     group_equal: tuple[str, ...] = ()
     group_partial: tuple[str, ...] = ()
+    thresholds: tuple[tuple[str, int], ...] = ()  # ordinal items and their number of thresholds
+    wu_estabrook: bool = False  # semTools' ID.cat = "Wu.Estabrook.2016" in groups 2.. (with std_lv)
+    theta: bool = False  # ordinal items' residual variances fixed at 1, their scales derived (one group)
 
 
 def names(parsed: pd.DataFrame, fixed_x: bool = True) -> Names:
@@ -105,6 +108,18 @@ def _check(parsed: pd.DataFrame, known: Names, options: Options) -> None:
                 f"({', '.join(known.exogenous)}) are fixed at their sample values (fixed_x=True, as lavaan); pass "
                 "fixed_x=False to estimate them"
             )
+        ordinal = {item for item, _ in options.thresholds}
+        if row.op == "~~" and row.lhs == row.rhs and row.lhs in ordinal:
+            raise ModelError(
+                f"line {row.line}: '{row.lhs} ~~ {row.lhs}': the residual variance of the ordinal item '{row.lhs}' is "
+                "not a parameter of the model (delta parameterization: 1 minus the explained variance; theta: "
+                "fixed at 1)"
+            )
+        if row.op == "~1" and ordinal:
+            raise ModelError(
+                f"line {row.line}: '{row.lhs} ~ 1': mean structures of models with ordinal items (free intercepts or "
+                "latent means) are not supported"
+            )
         modifiers = row.by_group
         if modifiers is not None and len(modifiers) != options.ngroups:
             raise ModelError(
@@ -116,6 +131,8 @@ def _check(parsed: pd.DataFrame, known: Names, options: Options) -> None:
             close = difflib.get_close_matches(str(name), GROUP_EQUAL, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ValueError(f"group_equal: {name!r} is not one of {', '.join(GROUP_EQUAL)}{hint}")
+    if "thresholds" in options.group_equal and not options.thresholds:
+        raise ValueError("group_equal: 'thresholds' applies to ordinal items: name them with ordered=")
     if (options.group_equal or options.group_partial) and options.ngroups < 2:
         raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
 
@@ -153,9 +170,15 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     regressions = model[model.op == "~"]
     indicators = set(model.rhs[model.op == "=~"])
     endogenous = [v for v in known.observed if v not in known.exogenous]
-    for name in endogenous + known.latent:  # auto.var; std.lv fixes the latent ones at 1
+    ordinal = dict(options.thresholds)
+    later = group > 1 and options.wu_estabrook  # Wu & Estabrook (2016): what equal thresholds / loadings identify
+    for name in endogenous + known.latent:  # auto.var; std.lv fixes the latent ones at 1; delta derives the ordinal
         latent = name in known.latent
-        add(name, "~~", name, free=not (latent and options.std_lv), value=1.0 if latent and options.std_lv else np.nan)
+        unit = (latent and options.std_lv and not (later and "loadings" in options.group_equal)) or (
+            name in ordinal and options.theta
+        )
+        fixed = unit or name in ordinal
+        add(name, "~~", name, free=not fixed, value=1.0 if unit else 0.0 if fixed else np.nan)
     _fix_single_indicators(model, rows, known, stated)
     latent_x = [v for v in known.latent if v not in set(regressions.lhs) and v not in indicators]
     for a, b in combinations(latent_x, 2):  # auto.cov.lv.x
@@ -169,13 +192,24 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     for k, a in enumerate(known.covariates):  # the covariates' moments: fixed.x at their sample values, else free
         for b in known.covariates[: k + 1]:
             add(b, "~~", a, free=not fixed, exo=int(fixed))
+    for name in endogenous:  # thresholds and the delta scales (``~*~``) of ordinal items, as lavaan
+        for k in range(ordinal.get(name, 0)):
+            add(name, "|", f"t{k + 1}")
+    # lavaan 0.6.14: with thresholds held equal, the scales and the latent means of groups 2.. are free
+    free_scales = group > 1 and "thresholds" in options.group_equal
+    for name in (name for name in endogenous if name in ordinal):
+        add(name, "~*~", name, free=free_scales, value=np.nan if free_scales else 1.0)
     if options.meanstructure:
-        for name in endogenous:  # int.ov.free
-            add(name, "~1", "")
+        for name in endogenous:  # int.ov.free; an ordinal item's intercept is fixed at 0 (but Wu & Estabrook's)
+            free = name not in ordinal or (later and free_scales)
+            add(name, "~1", "", free=free, value=np.nan if free else 0.0)
         for name in known.exogenous:
             add(name, "~1", "", free=False, exo=1)
-        for name in known.latent:  # int.lv.free = FALSE; free in groups 2.. when intercepts are held equal
-            free = group > 1 and "intercepts" in options.group_equal and "means" not in options.group_equal
+        for name in known.latent:  # int.lv.free = FALSE; free in groups 2.. when intercepts (thresholds) are equal
+            anchored = "intercepts" in options.group_equal or (
+                bool(ordinal) and "thresholds" in options.group_equal and not options.wu_estabrook
+            )
+            free = group > 1 and anchored and "means" not in options.group_equal
             add(name, "~1", "", free=free, value=np.nan if free else 0.0)
     return rows
 
@@ -212,6 +246,8 @@ def _equal_class(row, latent: set[str]) -> str:
     """The ``group_equal`` class of a row (lavaan's group.equal names)."""
     if row.op == "=~":
         return "loadings"
+    if row.op == "|":
+        return "thresholds"
     if row.op == "~":
         return "regressions"
     if row.op == "~1":

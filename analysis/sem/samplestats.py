@@ -2,7 +2,8 @@
 
 lavaan's ``lav_samplestats``: for complete data the means and covariances (divisor N); under
 ``missing = "ml"`` (FIML) the rows by missing-data pattern and the saturated (H1) moments by EM,
-which chi-square, SRMR, omega and HTMT compare with.
+which chi-square, SRMR, omega and HTMT compare with; for ordinal items the thresholds, polychoric
+correlations and their asymptotic covariance (`analysis.sem.polychoric`), which WLS fits.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import mvnorm_missing
+from . import mvnorm_missing, polychoric
 from .mvnorm_missing import LOG_2PI, Patterns
 
 
@@ -26,6 +27,8 @@ class Sample:
     cov: np.ndarray  # divisor n, or the EM covariances under FIML
     patterns: Patterns | None  # FIML only
     h1_loglik: float
+    ordinal: polychoric.Polychoric | None = None  # ordinal items: cov is their polychoric matrix
+    weight: np.ndarray | None = None  # ordinal items: the diagonal of the WLS weight (lavaan's WLS.VD)
 
     @property
     def n(self) -> int:
@@ -63,6 +66,21 @@ def incomplete(values: np.ndarray, label: object = None) -> Sample:
     pat = mvnorm_missing.patterns(values)
     mean, cov = mvnorm_missing.em_moments(pat)
     return Sample(label, values, mean, cov, pat, -mvnorm_missing.minus_two_loglik(pat, mean, cov) / 2)
+
+
+def ordinal(values: np.ndarray, label: object = None, unweighted: bool = False) -> Sample:
+    """Thresholds and polychoric correlations of complete ordinal rows (lavaan's ``lavInspect(fit, "sampstat")``)
+    and the diagonal weight ``1 / diag(Gamma)`` (ones if `unweighted`: ULS); the mean is 0, the covariance the
+    polychoric matrix, and there is no likelihood (NaN).
+
+    Examples
+    --------
+    >>> ordinal(codes_of_likert_items).ordinal.thresholds  # doctest: +SKIP
+    """
+    codes, _ = polychoric.codes(values)
+    fit = polychoric.estimate(codes)
+    weight = np.ones(len(fit.vector)) if unweighted else 1 / np.diag(fit.gamma)
+    return Sample(label, values, np.zeros(values.shape[1]), fit.cor, None, np.nan, fit, weight)
 
 
 def saturated_loglik(cov: np.ndarray, n: int) -> float:

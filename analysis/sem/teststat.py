@@ -36,6 +36,8 @@ class Test:
     baseline_df: int
     scaling: float | None = None  # c; None for the standard test
     baseline_scaling: float | None = None
+    shift: float = 0.0  # scaled.shifted (WLSMV): chisq_scaled = chisq / c + shift
+    baseline_shift: float = 0.0
 
 
 def test(model: Model, x: np.ndarray, *, estimator_name: str = "ML", trace_h0: float | None = None) -> Test:
@@ -81,6 +83,8 @@ def _split(model: Model) -> tuple[int, int]:
 def moments(model: Model) -> int:
     """Sample moments the model reproduces: covariances (and means), less the covariates' fixed ones."""
     p, px = _split(model)
+    if model.samples[0].ordinal is not None:  # thresholds and polychorics (`analysis.sem.wls`)
+        return sum(len(sample.ordinal.vector) for sample in model.samples)
     means = model.meanstructure or model.fiml
     per_group = p * (p + 1) // 2 - px * (px + 1) // 2 + ((p - px) if means else 0)
     return len(model.samples) * per_group

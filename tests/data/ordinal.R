@@ -1,0 +1,157 @@
+# Reference values for tests/test_polychoric.py and tests/test_ordinal.py (issue 16: ordinal items), from lavaan 0.6.14,
+# semTools 0.5-6 and psych. Run from the project root:  Rscript tests/data/ordinal.R
+#
+# Data:
+#   hs_ordinal.csv              hs1939.csv's x1..x9 cut into 3 or 4 categories (1, 2, ...) at the stated points below
+#                               (category = 1 + the number of points below the score); x9c: x9 uncut (continuous);
+#                               school unchanged
+#   hs_ordinal_missing.csv      hs_ordinal.csv with 10% of x1..x9 missing completely at random (set.seed(16))
+# Polychorics (two-step, as lavCor(..., ordered =)):
+#   ordinal_cor.csv             lavCor(x1..x9, ordered = x1..x9): the polychoric matrix
+#   ordinal_th.csv              its thresholds (name "x1|t1", value)
+#   ordinal_gamma.csv           NACOV of the ordinal_cfa fit below (lavCor keeps none): N times the asymptotic covariance of
+#                               (thresholds, polychorics), polychorics in lavaan's order (x2-x1, x3-x1, ..., x9-x8)
+#   ordinal_mixed_cor.csv       lavCor(x1..x8 ordinal, x9c continuous): polychorics and polyserials
+#   ordinal_mixed_th.csv        its thresholds (the mean of x9c among them, as lavaan)
+#   ordinal_psych_rho.csv       psych::polychoric(x1..x9)$rho
+#   ordinal_psych_tau.csv       psych::polychoric(x1..x9)$tau, long (item, threshold, value); psych warns that the
+#                               items have unequal numbers of categories and sets global = FALSE
+#   ordinal_pairwise_cor.csv, ordinal_pairwise_th.csv, ordinal_pairwise_gamma.csv
+#                               the same on hs_ordinal_missing.csv with missing = "pairwise" (gamma: ordinal_pairwise)
+# Fits (files as sem_core.R's: <name>_fit.json, <name>_estimates.csv), all with ordered = x1..x9:
+#   ordinal_cfa                 cfa(hs.lavaan, estimator = "WLSMV")
+#   ordinal_cfa_dwls            cfa(hs.lavaan, estimator = "DWLS")
+#   ordinal_cfa_ulsmv           cfa(hs.lavaan, estimator = "ULSMV")
+#   ordinal_cfa_std_lv          cfa(hs.lavaan, estimator = "WLSMV", std.lv = TRUE)
+#   ordinal_sem                 sem(), WLSMV: hs.lavaan + textual ~ a*visual, speed ~ b*textual, ab := a*b
+#   ordinal_pairwise            cfa(hs.lavaan, estimator = "WLSMV", missing = "pairwise") on hs_ordinal_missing.csv
+#   ordinal_mg_configural       cfa(hs.lavaan, estimator = "WLSMV", group = "school")
+#   ordinal_mg_thresholds       the same with group.equal = "thresholds" (lavaan 0.6.14 then frees the scales ~*~ and
+#                               the latent means in the second group)
+#   ordinal_mg_loadings         group.equal = c("thresholds", "loadings")
+#   ordinal_mg_loadings_only    group.equal = "loadings" (scales and latent means stay fixed)
+#   ordinal_we_<step>           measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016"), steps configural,
+#                               thresholds, metric (thresholds and loadings); ordinal_invariance.csv: their
+#                               fitMeasures and lavTestLRT (satorra.2000, scaled.shifted) to the step before
+#   ordinal_cfa_theta, ordinal_sem_theta   ordinal_cfa and ordinal_sem with parameterization = "theta"
+# Reliability and validity of the ordinal_cfa fit (semTools):
+#   ordinal_reliability.csv     per factor: alpha = compRelSEM(tau.eq = TRUE, ord.scale = FALSE) (ordinal alpha),
+#                               omega = compRelSEM() (categorical omega, Green & Yang 2009), ave = AVE()
+#   ordinal_htmt.csv, ordinal_htmt2.csv  htmt(hs.lavaan, ordered = x1..x9, htmt2 = FALSE / TRUE)
+suppressMessages({library(lavaan); library(semTools); library(psych); library(jsonlite)})
+out <- "tests/data"
+
+cuts <- list(x1 = c(4.2, 5.0, 5.7), x2 = c(5.4, 6.6), x3 = c(1.5, 2.2, 3.0), x4 = c(2.5, 3.4), x5 = c(3.6, 4.6, 5.3),
+             x6 = c(1.5, 2.5), x7 = c(3.6, 4.6), x8 = c(5.0, 5.6, 6.1), x9 = c(4.9, 5.8))
+items <- names(cuts)
+hs <- read.csv(file.path(out, "hs1939.csv"))
+d <- data.frame(school = hs$school)
+for (v in items) d[[v]] <- 1L + vapply(hs[[v]], function(x) sum(x > cuts[[v]]), 1L)
+d$x9c <- hs$x9
+# no empty cell in any pair's table (lavaan would add 0.5 to it, psych would not: the references would disagree)
+for (a in items) for (b in items) if (a < b) stopifnot(all(table(d[[a]], d[[b]]) > 0))
+write.csv(d, file.path(out, "hs_ordinal.csv"), row.names = FALSE)
+set.seed(16)
+dm <- d
+dm[items][matrix(runif(nrow(d) * 9) < 0.10, ncol = 9)] <- NA
+write.csv(dm, file.path(out, "hs_ordinal_missing.csv"), row.names = FALSE)
+
+write_ref <- function(x, file) {
+  write_json(x, file.path(out, file), digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
+}
+write_matrix <- function(m, file) write.csv(as.data.frame(m), file.path(out, file))
+write_th <- function(th, file) write.csv(data.frame(name = names(th), value = unname(th)), file.path(out, file),
+                                         row.names = FALSE)
+
+write_matrix(lavCor(d[items], ordered = items), "ordinal_cor.csv")
+write_th(lavCor(d[items], ordered = items, output = "th"), "ordinal_th.csv")
+mixed <- c(items[1:8], "x9c")
+write_matrix(lavCor(d[mixed], ordered = items[1:8]), "ordinal_mixed_cor.csv")
+write_th(lavCor(d[mixed], ordered = items[1:8], output = "th"), "ordinal_mixed_th.csv")
+pc <- psych::polychoric(d[items])
+write_matrix(pc$rho, "ordinal_psych_rho.csv")
+tau <- pc$tau
+tau_long <- do.call(rbind, lapply(rownames(tau), function(v) {
+  data.frame(item = v, threshold = seq_len(ncol(tau)), value = unname(tau[v, ]))
+}))
+write.csv(tau_long[is.finite(tau_long$value), ], file.path(out, "ordinal_psych_tau.csv"), row.names = FALSE)
+
+measures <- c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr",
+              "baseline.chisq", "baseline.df", "chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
+              "chisq.shift.parameter", "baseline.chisq.scaled", "baseline.df.scaled",
+              "baseline.chisq.scaling.factor", "baseline.chisq.shift.parameter", "cfi.scaled", "tli.scaled",
+              "rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "cfi.robust", "tli.robust",
+              "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "srmr_bentler", "wrmr")
+save_ordinal <- function(fit, name) {
+  fm <- as.list(fitMeasures(fit, intersect(measures, names(fitMeasures(fit)))))
+  fm$n <- lavInspect(fit, "ntotal")
+  fm$ngroups <- lavInspect(fit, "ngroups")
+  if (fm$ngroups > 1) fm$group_n <- as.list(setNames(lavInspect(fit, "nobs"), lavInspect(fit, "group.label")))
+  fm$converged <- lavInspect(fit, "converged")
+  options <- lavInspect(fit, "options")
+  fm[c("estimator", "test", "se", "parameterization")] <- list(options$estimator, options$test, options$se,
+                                                              options$parameterization)
+  write_ref(fm, paste0(name, "_fit.json"))
+  pe <- parameterEstimates(fit, standardized = TRUE)
+  keep <- c("lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all")
+  write.csv(pe[, intersect(keep, names(pe))], file.path(out, paste0(name, "_estimates.csv")), row.names = FALSE)
+  cat(sprintf("%-22s npar %2d  df %2d  chisq %9.4f  scaled %9.4f\n", name, fm$npar, fm$df, fm$chisq,
+              fm$chisq.scaled))
+}
+hs_model <- paste(readLines(file.path(out, "hs.lavaan")), collapse = "\n")
+wlsmv <- cfa(hs_model, d, ordered = items, estimator = "WLSMV")
+save_ordinal(wlsmv, "ordinal_cfa")
+write.csv(wlsmv@SampleStats@NACOV[[1]], file.path(out, "ordinal_gamma.csv"), row.names = FALSE)
+write.csv(data.frame(construct = c("visual", "textual", "speed"),
+                     alpha = compRelSEM(wlsmv, tau.eq = TRUE, ord.scale = FALSE), omega = compRelSEM(wlsmv),
+                     ave = AVE(wlsmv)), file.path(out, "ordinal_reliability.csv"), row.names = FALSE)
+write_matrix(as.matrix(htmt(hs_model, d, ordered = items, htmt2 = FALSE)), "ordinal_htmt.csv")
+write_matrix(as.matrix(htmt(hs_model, d, ordered = items)), "ordinal_htmt2.csv")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "DWLS"), "ordinal_cfa_dwls")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "ULSMV"), "ordinal_cfa_ulsmv")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", std.lv = TRUE), "ordinal_cfa_std_lv")
+structural <- paste(hs_model, "textual ~ a*visual", "speed ~ b*textual", "ab := a*b", sep = "\n")
+save_ordinal(sem(structural, d, ordered = items, estimator = "WLSMV"), "ordinal_sem")
+
+pairwise <- cfa(hs_model, dm, ordered = items, estimator = "WLSMV", missing = "pairwise")
+save_ordinal(pairwise, "ordinal_pairwise")
+write.csv(pairwise@SampleStats@NACOV[[1]], file.path(out, "ordinal_pairwise_gamma.csv"), row.names = FALSE)
+write_matrix(lavCor(dm[items], ordered = items, missing = "pairwise"), "ordinal_pairwise_cor.csv")
+write_th(lavCor(dm[items], ordered = items, missing = "pairwise", output = "th"), "ordinal_pairwise_th.csv")
+
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school"), "ordinal_mg_configural")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school", group.equal = "thresholds"),
+             "ordinal_mg_thresholds")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school",
+                 group.equal = c("thresholds", "loadings")), "ordinal_mg_loadings")
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school", group.equal = "loadings"),
+             "ordinal_mg_loadings_only")
+
+# Invariance of ordinal items (analysis.invariance(ordered =)): semTools' measEq.syntax with ID.fac = "std.lv",
+# ID.cat = "Wu.Estabrook.2016" (delta), fitted by WLSMV; lavTestLRT's default difference test (satorra.2000,
+# scaled.shifted) between consecutive steps.
+steps <- list(configural = "configural", thresholds = "thresholds", metric = c("thresholds", "loadings"))
+invariance_fits <- lapply(names(steps), function(step) {
+  syntax <- measEq.syntax(hs_model, data = d, ordered = items, parameterization = "delta", ID.fac = "std.lv",
+                          ID.cat = "Wu.Estabrook.2016", group = "school", group.equal = steps[[step]])
+  fit <- cfa(as.character(syntax), d, ordered = items, estimator = "WLSMV", group = "school")
+  save_ordinal(fit, paste0("ordinal_we_", step))
+  fit
+})
+invariance_table <- do.call(rbind, lapply(seq_along(steps), function(k) {
+  fm <- fitMeasures(invariance_fits[[k]], c("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr",
+                                            "chisq.scaled", "df.scaled", "pvalue.scaled", "cfi.scaled", "tli.scaled",
+                                            "rmsea.scaled"))
+  row <- data.frame(step = names(steps)[k], t(unclass(fm)), delta.chisq = NA, delta.df = NA, delta.pvalue = NA)
+  if (k > 1) {
+    lrt <- lavTestLRT(invariance_fits[[k - 1]], invariance_fits[[k]])
+    row[c("delta.chisq", "delta.df", "delta.pvalue")] <- c(lrt[2, "Chisq diff"], lrt[2, "Df diff"],
+                                                           lrt[2, "Pr(>Chisq)"])
+  }
+  row
+}))
+write.csv(invariance_table, file.path(out, "ordinal_invariance.csv"), row.names = FALSE)
+
+# The theta parameterization (residual variances of the latent responses free, scales derived)
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", parameterization = "theta"), "ordinal_cfa_theta")
+save_ordinal(sem(structural, d, ordered = items, estimator = "WLSMV", parameterization = "theta"), "ordinal_sem_theta")

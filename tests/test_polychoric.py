@@ -1,0 +1,115 @@
+"""Thresholds, polychoric correlations and their asymptotic covariance against lavaan's lavCor and psych::polychoric
+(tests/data/ordinal.R)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from lavaan_check import DATA
+from scipy.stats import multivariate_normal
+
+import analysis
+from analysis.sem import bvnorm
+from analysis.sem import polychoric as two_step
+
+ITEMS = [f"x{k}" for k in range(1, 10)]
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return pd.read_csv(DATA / "hs_ordinal.csv")
+
+
+@pytest.fixture(scope="module")
+def result(data) -> analysis.PolychoricResult:
+    return analysis.polychoric(data, ITEMS)
+
+
+def test_bivariate_cdf_matches_scipy():
+    rng = np.random.default_rng(16)
+    h, k, r = rng.normal(scale=1.5, size=200), rng.normal(scale=1.5, size=200), rng.uniform(-0.999, 0.999, 200)
+    theirs = [multivariate_normal(cov=[[1, c], [c, 1]]).cdf([a, b]) for a, b, c in zip(h, k, r, strict=True)]
+    np.testing.assert_allclose(bvnorm.cdf(h, k, r), theirs, atol=1e-12)
+
+
+def test_bivariate_cdf_infinite_bounds():
+    got = bvnorm.cdf([np.inf, -np.inf, 1.0, np.inf], [0.5, 1.0, np.inf, np.inf], 0.3)
+    np.testing.assert_allclose(got, [0.691462461274013, 0.0, 0.841344746068543, 1.0])
+
+
+def test_correlations_as_lavcor(result):
+    lavaan = pd.read_csv(DATA / "ordinal_cor.csv", index_col=0)
+    np.testing.assert_allclose(result.cor.loc[ITEMS, ITEMS], lavaan.loc[ITEMS, ITEMS], atol=1e-6)
+
+
+def test_correlations_as_psych(result):
+    psych = pd.read_csv(DATA / "ordinal_psych_rho.csv", index_col=0)
+    np.testing.assert_allclose(result.cor.loc[ITEMS, ITEMS], psych.loc[ITEMS, ITEMS], atol=1e-4)
+
+
+def test_thresholds_as_lavcor(result):
+    lavaan = pd.read_csv(DATA / "ordinal_th.csv")
+    assert result.thresholds.name.tolist() == lavaan.name.tolist()
+    np.testing.assert_allclose(result.thresholds.value, lavaan.value, atol=1e-10)
+
+
+def test_thresholds_as_psych(result):
+    psych = pd.read_csv(DATA / "ordinal_psych_tau.csv")
+    ours = result.thresholds.set_index(["item", "threshold"]).value
+    np.testing.assert_allclose(ours.loc[list(zip(psych.item, psych.threshold, strict=True))], psych.value, atol=1e-10)
+
+
+def test_asymptotic_covariance_as_lavaan(data):
+    """lavaan's NACOV (muthen1984): thresholds, then polychorics (x2-x1, x3-x1, ...)."""
+    codes, _ = two_step.codes(data[ITEMS].to_numpy(dtype=float))
+    lavaan = pd.read_csv(DATA / "ordinal_gamma.csv").to_numpy()
+    np.testing.assert_allclose(two_step.estimate(codes).gamma, lavaan, rtol=1e-6, atol=1e-7)
+
+
+def test_listwise_rows(data):
+    holes = data.copy()
+    holes.loc[[0, 5], "x3"] = np.nan
+    res = analysis.polychoric(holes, ITEMS)
+    assert (res.n, res.dropped) == (len(data) - 2, 2)
+
+
+def test_refuses_constant_item(data):
+    with pytest.raises(analysis.DataError, match="column 'x1' has 1 distinct value"):
+        analysis.polychoric(data.assign(x1=1), ITEMS)
+
+
+def test_refuses_empty_cell_of_binary_pair():
+    frame = pd.DataFrame({"a": [0, 0, 1, 1, 1, 0], "b": [0, 0, 1, 1, 1, 1]})  # a=1, b=0 never answered
+    with pytest.raises(analysis.DataError, match="items 'a' and 'b' are binary with an empty cell"):
+        analysis.polychoric(frame, ["a", "b"])
+
+
+def test_needs_two_items(data):
+    with pytest.raises(ValueError, match="at least two items"):
+        analysis.polychoric(data, ["x1"])
+
+
+@pytest.fixture(scope="module")
+def holes() -> pd.DataFrame:
+    return pd.read_csv(DATA / "hs_ordinal_missing.csv")
+
+
+def test_pairwise_as_lavcor(holes):
+    res = analysis.polychoric(holes, ITEMS, missing="pairwise")
+    lavaan = pd.read_csv(DATA / "ordinal_pairwise_cor.csv", index_col=0)
+    np.testing.assert_allclose(res.cor.loc[ITEMS, ITEMS], lavaan.loc[ITEMS, ITEMS], atol=1e-6)
+    thresholds = pd.read_csv(DATA / "ordinal_pairwise_th.csv")
+    np.testing.assert_allclose(res.thresholds.value, thresholds.value, atol=1e-10)
+    assert (res.n, res.dropped) == (len(holes), 0)
+
+
+def test_pairwise_asymptotic_covariance_as_lavaan(holes):
+    codes, _ = two_step.codes(holes[ITEMS].to_numpy(dtype=float))
+    lavaan = pd.read_csv(DATA / "ordinal_pairwise_gamma.csv").to_numpy()
+    np.testing.assert_allclose(two_step.estimate(codes).gamma, lavaan, rtol=1e-6, atol=1e-7)
+
+
+def test_refuses_unknown_missing(data):
+    with pytest.raises(ValueError, match="missing must be 'listwise' or 'pairwise', not 'fiml'"):
+        analysis.polychoric(data, ITEMS, missing="fiml")
