@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 import instrument as instrument_pkg
 
 from . import sem, syntax
-from .data import numeric, reverse_code, warn_outliers
+from .data import close_match, numeric, reverse_code, warn_outliers
 from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolutionWarning, ModelError
 from .load import load
 from .results import FitResult
@@ -47,6 +47,7 @@ def fit(
     n_jobs: int | None = None,
     instrument: instrument_pkg.Instrument | None = None,
     na_values=None,
+    value_labels: dict | None = None,
     reverse: tuple[str, ...] | list[str] = (),
     scale_range: tuple[float, float] | None = None,
 ) -> FitResult:
@@ -112,6 +113,8 @@ def fit(
         Missing-value codes in the data (``[-99, -9]``, or per column), read as missing (see `analysis.load`).
         A Likert-looking column holding values far outside the rest (or outside `scale_range`) gives
         a `DataWarning` naming the column and the values.
+    value_labels : dict, optional
+        Text answers -> codes, for every column or per column (see `analysis.load`).
     reverse : list of str
         Reverse-keyed items, recoded as ``min + max - x`` over `scale_range` before fitting (the
         instrument's reverse-keyed items are recoded anyway), as `analysis.reliability`.
@@ -143,7 +146,7 @@ def fit(
         raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
     if bootstrap and settings.ordinal:
         raise ValueError("bootstrap= is not supported with ordered= items (the draws would not recompute polychorics)")
-    raw = load(data, instrument=ins, na_values=na_values)
+    raw = load(data, instrument=ins, na_values=na_values, value_labels=value_labels)
     _check_latent_names(parsed, names, raw)
     sample, labels, dropped = _sample(raw, parsed, names, group, missing)
     _warn_duplicates(sample)
@@ -305,7 +308,9 @@ def _model_columns(data: pd.DataFrame, observed: list[str], parsed: pd.DataFrame
     for column in observed:
         if column not in data.columns:
             line = parsed.loc[(parsed.lhs == column) | (parsed.rhs == column), "line"].min()
-            raise DataError(f"column '{column}' (model line {line}) is not in the data")
+            raise DataError(
+                f"column '{column}' (model line {line}) is not in the data{close_match(column, data.columns)}"
+            )
     return numeric(data, observed)
 
 

@@ -88,7 +88,10 @@ def test_fit_command_reports_model_errors_in_one_clear_message(tmp_path, capsys)
     model = tmp_path / "bad.lavaan"
     model.write_text("visual =~ x1 + x2 + x99\n")
     assert main(["fit", HS_DATA, "--model", str(model)]) == 2
-    assert capsys.readouterr().err == "socialimp fit: error: column 'x99' (model line 1) is not in the data\n"
+    assert (
+        capsys.readouterr().err
+        == "socialimp fit: error: column 'x99' (model line 1) is not in the data; did you mean 'x9'?\n"
+    )
 
 
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys):

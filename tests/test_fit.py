@@ -272,3 +272,31 @@ def test_reverse_recodes_items_before_fitting():
 def test_bad_reverse(kwargs, error, message):
     with pytest.raises(error, match=message):
         analysis.fit(BFI, BFI_FIVE, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (BFI.rename(columns={"A1": "a1"}), r"column 'A1' \(model line 1\) is not in the data; did you mean 'a1'\?"),
+        (BFI.rename(columns={"A1": "A_1"}), r"column 'A1' \(model line 1\) is not in the data; did you mean 'A_1'\?"),
+        (BFI.rename(columns={c: f"item{k}" for k, c in enumerate(BFI.columns)}),
+         r"not in the data; its 28 columns are 'item0', 'item1', .*, \.\.\."),
+        (BFI.rename(columns={"A2": "A1"}), "column name 'A1' occurs 2 times in the data"),
+        (BFI.assign(A3=BFI.A3.replace(6, np.inf)), r"column 'A3' has an infinite value \(inf\) in row 3; replace it"),
+        (BFI.assign(A1=BFI.A1.replace({2: "Moderately inaccurate"})),
+         r"value 'Moderately inaccurate' in row 0 is not a number; .* value_labels=\{'A1': \{'Moderately inaccurate'"),
+    ],
+)  # fmt: skip
+def test_data_errors_that_help(data, message):
+    with pytest.raises(analysis.DataError, match=message):
+        analysis.fit(data, BFI_FIVE)
+
+
+def test_value_labels_and_semicolon_csv(tmp_path):
+    labels = {"Very inaccurate": 1, "Moderately inaccurate": 2, "Slightly inaccurate": 3, "Slightly accurate": 4,
+              "Moderately accurate": 5, "Very accurate": 6}  # fmt: skip
+    words = BFI.assign(**{c: BFI[c].map({v: k for k, v in labels.items()}) for c in ("A1", "C2", "O5")})
+    path = tmp_path / "bfi.csv"
+    words.to_csv(path, sep=";", index=False)
+    res = analysis.fit(path, BFI_FIVE, value_labels=labels)
+    assert res.fit_indices.chisq == pytest.approx(analysis.fit(BFI, BFI_FIVE).fit_indices.chisq, rel=1e-10)
