@@ -175,7 +175,8 @@ class FitResult:
         return diagnostics.modindices(self.core)
 
     def residuals(self, type: str = "raw") -> pd.DataFrame:  # lavaan names the argument type
-        """Residual covariances, ``"raw"`` (S - Sigma) or ``"cor"`` (Bollen); lavaan: ``residuals(fit, type)$cov``."""
+        """Residual covariances: ``"raw"`` (S - Sigma), ``"cor"`` (Bollen) or ``"standardized"`` (z); lavaan:
+        ``residuals(fit, type)$cov``. See `analysis.sem.diagnostics.residuals`."""
         if self.groups is None:
             return diagnostics.residuals(self.core, type)
         return pd.concat({label: diagnostics.residuals(self.core, type, k)

@@ -67,17 +67,19 @@ def test_modindices_refused_where_not_as_lavaan(name):
 
 
 @pytest.mark.parametrize("name", ["hs", "hs_mlr", "poldem"])
-@pytest.mark.parametrize("kind", ["raw", "cor"])
+@pytest.mark.parametrize("kind", ["raw", "cor", "standardized"])
 def test_residuals_match_lavaan(name, kind):
     theirs = pd.read_csv(DATA / f"diag_{name}_resid_{kind}.csv", index_col=0)
     ours = fitted(name).residuals(kind)
-    np.testing.assert_allclose(ours.loc[theirs.index, theirs.columns], theirs, atol=1e-4)  # variances up to 15
+    # PolDem's variances reach 15 and lavaan stops its estimates ~1e-5 short: z agrees to 5e-4 there
+    atol = 1e-3 if (name, kind) == ("poldem", "standardized") else 1e-4
+    np.testing.assert_allclose(ours.loc[theirs.index, theirs.columns], theirs, atol=atol)
 
 
-def test_standardized_residuals_refused():
-    with pytest.raises(analysis.ModelError, match=r"residuals\(type='standardized'\) is not available yet"):
-        fitted("hs").residuals("standardized")
-    with pytest.raises(ValueError, match="type must be one of raw, cor, not 'x'"):
+def test_residuals_refused_where_not_as_lavaan():
+    with pytest.raises(analysis.ModelError, match="standardized residuals under missing='fiml' are not computed"):
+        fitted("hs_fiml").residuals("standardized")
+    with pytest.raises(ValueError, match="type must be one of raw, cor, standardized, not 'x'"):
         fitted("hs").residuals("x")
 
 

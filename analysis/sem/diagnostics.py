@@ -19,7 +19,7 @@ from .partable import COLUMNS
 if TYPE_CHECKING:
     from . import Fit
 
-RESIDUALS = ("raw", "cor")
+RESIDUALS = ("raw", "cor", "standardized")
 MI_COLUMNS = ["lhs", "op", "rhs", "mi", "epc", "sepc_all"]
 
 
@@ -38,26 +38,80 @@ def r2(estimates: pd.DataFrame) -> pd.Series:
 def residuals(fit: Fit, kind: str = "raw", group: int = 0) -> pd.DataFrame:
     """Residual covariances of one group, lavaan's ``residuals(fit, type = kind)$cov``.
 
-    "raw": ``S - Sigma`` (S with divisor N); "cor": Bollen's ``cor(S) - cor(Sigma)``. ("standardized",
-    lavaan's residuals over their standard errors, is refused: not yet computed as lavaan does.)
+    "raw": ``S - Sigma`` (S with divisor N); "cor": Bollen's ``cor(S) - cor(Sigma)``; "standardized": raw
+    over its standard error, lavaan's ``z.type = "standardized"``: ``ACOV = Q (A1(S)^-1 / N) Q'`` with
+    ``Q = I - w_g Delta A0^-1 Delta' A1(Sigma)``, A1 the saturated model's unit information and A0 the
+    model's expected one (complete data), and the sandwich ``A1^-1 B1 A1^-1`` in place of ``A1^-1`` under
+    a robust estimator; a residual below 1e-5 is divided by 1, as lavaan.
 
     Examples
     --------
     >>> residuals(core, "cor").round(3)  # doctest: +SKIP
     """
-    if kind == "standardized":
-        raise ModelError("residuals(type='standardized') is not available yet; use type='cor' (lavaan's cor.bollen)")
     if kind not in RESIDUALS:
         raise ValueError(f"type must be one of {', '.join(RESIDUALS)}, not {kind!r}")
     names = fit.model.names.observed
     sample, implied = fit.model.samples[group], fit.implied[group]
     s, sigma = sample.cov, implied.sigma
     out = s - sigma
-    if kind == "cor":
+    if kind == "standardized":  # lavaan divides a residual below 1e-5 by 1: zero stays (near) zero
+        out = out / np.where(np.abs(out) < 1e-5, 1.0, _residual_se(fit, group))
+    elif kind == "cor":
         out = s / np.outer(np.sqrt(np.diag(s)), np.sqrt(np.diag(s))) - sigma / np.outer(
             np.sqrt(np.diag(sigma)), np.sqrt(np.diag(sigma))
         )
     return pd.DataFrame(out, index=names, columns=names)
+
+
+def _residual_se(fit: Fit, group: int) -> np.ndarray:
+    """Standard errors of the raw residual covariances of one group (lavaan's ``lav_residuals_acov``)."""
+    model = fit.model
+    if model.fiml:
+        raise ModelError("standardized residuals under missing='fiml' are not computed yet; use type='cor'")
+    parts = [_h1_parts(fit, g) for g in range(len(model.samples))]
+    info = sum(sample.n * delta.T @ a1 @ delta for sample, delta, a1 in parts)
+    a0_inverse = model.n * inference.constrained_inverse(model, fit.x, info)
+    sample, delta, a1 = parts[group]
+    p = len(sample.cov)
+    keep = inference.saturated_moments(p, model.meanstructure, [])
+    h1_acov = np.linalg.inv(inference.saturated_information(sample.cov)[np.ix_(keep, keep)])
+    if fit.settings.estimator != "ML":  # a robust estimator's h1 ACOV is the sandwich A1^-1 B1 A1^-1
+        scores = inference.saturated_scores(sample)[:, keep]
+        h1_acov = h1_acov @ (scores.T @ scores / sample.n) @ h1_acov
+    q = np.identity(len(keep)) - sample.n / model.n * delta @ a0_inverse @ delta.T @ a1
+    variance = np.diag(q @ h1_acov @ q.T / sample.n)[len(keep) - p * (p + 1) // 2 :]
+    rows, columns = np.tril_indices(p)
+    out = np.full((p, p), np.nan)
+    with np.errstate(invalid="ignore"):
+        out[rows, columns] = out[columns, rows] = np.where(variance > 0, np.sqrt(variance), np.nan)
+    return out
+
+
+def _h1_parts(fit: Fit, group: int):
+    """A group's sample, Delta (moments by parameters) and A1, the saturated model's unit information at Sigma:
+    expected, or observed given S (lavaan's observed.information = "h1") where the information is observed."""
+    model = fit.model
+    sample, implied = model.samples[group], fit.implied[group]
+    p = len(sample.cov)
+    rows, columns = np.tril_indices(p)
+    keep = inference.saturated_moments(p, model.meanstructure, [])
+    d_mu, d_sigma = model.matrices[group].jacobian(implied, len(fit.x))
+    delta = np.hstack([d_mu, d_sigma[:, rows, columns]])[:, keep].T
+    if fit.settings.information_type == "observed":
+        a1 = _observed_h1(implied.sigma, sample.cov)
+    else:
+        a1 = inference.saturated_information(implied.sigma)
+    return sample, delta, a1[np.ix_(keep, keep)]
+
+
+def _observed_h1(sigma: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Observed unit information of the saturated model at Sigma given S, in (mu, vech Sigma)."""
+    p = len(sigma)
+    flat, d_mu = inference.saturated_derivatives(p)
+    k = np.linalg.inv(sigma)
+    ksk = k @ cov @ k
+    middle = 0.5 * (np.kron(k, ksk) + np.kron(ksk, k)) - 0.5 * np.kron(k, k)
+    return flat.T @ middle @ flat + d_mu @ k @ d_mu.T
 
 
 def modindices(fit: Fit) -> pd.DataFrame:
