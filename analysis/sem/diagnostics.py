@@ -115,67 +115,79 @@ def _observed_h1(sigma: np.ndarray, cov: np.ndarray) -> np.ndarray:
 
 
 def modindices(fit: Fit) -> pd.DataFrame:
-    """Modification indices of the parameters the model fixes at zero, as ``modindices(fit, sort. = TRUE)``.
+    """Modification indices of the parameters the model leaves out, as ``modindices(fit, sort. = TRUE)``.
 
-    The candidates are lavaan's: a loading of every factor on every observed variable it does not
-    load, and a residual covariance of every pair of modelled observed variables the model leaves
-    out. Each is the score test ``g^2 / (I11 - I12 I22^-1 I21)`` with the expected information of
-    the model extended by all of them (lavaan's default ``information = "expected"``, under MLR too),
-    ``epc = g / (I11 - ...)`` and its std.all.
+    The candidates are lavaan's, in each group: a loading of every factor on every observed variable
+    it does not load, and a residual covariance of every pair of modelled observed variables the model
+    leaves out; with equality constraints (shared labels, ``==``) lavaan also lists the fixed markers.
+    Each is the score test ``g^2 / (I11 - I12 I22^-1 I21)`` with the expected information of the model
+    extended by all of them (lavaan's default ``information = "expected"``, under MLR too; under FIML
+    pattern by pattern; the model's block inverted under its constraints), ``epc = g / (I11 - ...)`` and
+    its std.all. Candidates the model cannot identify (a lone marker) are left out, as lavaan's ``na.remove``.
 
     Examples
     --------
     >>> modindices(core).head()  # doctest: +SKIP
     """
     model = fit.model
-    shared = model.table.free[model.table.free > 0].duplicated().any()  # one label on several parameters
-    if model.fiml or len(model.samples) > 1 or len(model.constraints) or shared:
-        raise ModelError(
-            "modindices() covers single-group models on complete data without equality constraints or shared "
-            "labels; for multi-group, FIML or such models use lavaan's modindices() / lavTestScore()"
-        )
-    extended, x = _extended(fit)
-    info = inference.expected_information(extended, x)
+    extended, x, rows = _extended(fit)
+    information = inference.expected_information_missing if model.fiml else inference.expected_information
+    info = information(extended, x)
     gradient = -extended.n / 2 * estimator.objective(extended, x)[1]
-    old, new = np.arange(model.npar), np.arange(model.npar, extended.npar)
-    v = info[np.ix_(new, new)] - info[np.ix_(new, old)] @ np.linalg.solve(info[np.ix_(old, old)],
-                                                                            info[np.ix_(old, new)])  # fmt: skip
+    old, new = np.arange(model.npar), rows.free.to_numpy() - 1
+    old_inverse = inference.constrained_inverse(model, fit.x, info[np.ix_(old, old)])
+    v = info[np.ix_(new, new)] - info[np.ix_(new, old)] @ old_inverse @ info[np.ix_(old, new)]
     scale = np.diag(v)
     scale = np.where(scale < np.finfo(float).eps ** (1 / 3), np.nan, scale)
     g = gradient[new]
-    rows = extended.table[extended.table.free > model.npar]
     epc = g / scale
-    total = fit.implied[0].total_cov
-    where = {name: k for k, name in enumerate(model.matrices[0].variables)}
-    sd = np.sqrt(np.diag(total))
-    residual = np.diag(fit.implied[0].s)
-    sepc = [
-        e * sd[where[a]] / sd[where[b]] if op == "=~" else e / np.sqrt(residual[where[a]] * residual[where[b]])
-        for e, a, op, b in zip(epc, rows.lhs, rows.op, rows.rhs, strict=True)
-    ]
-    table = pd.DataFrame({"lhs": rows.lhs.to_numpy(), "op": rows.op.to_numpy(), "rhs": rows.rhs.to_numpy(),
-                          "mi": g**2 / scale, "epc": epc, "sepc_all": sepc})  # fmt: skip
-    return table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)[MI_COLUMNS]
+    table = rows[["lhs", "op", "rhs", "group"]].reset_index(drop=True).assign(mi=g**2 / scale, epc=epc)
+    table["sepc_all"] = [_standardized(fit, row, e) for row, e in zip(table.itertuples(), epc, strict=True)]
+    table = table[table.mi.notna()]  # lavaan's na.remove: a candidate the model cannot identify (a lone marker)
+    table = table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
+    return table[MI_COLUMNS if len(model.samples) == 1 else [*MI_COLUMNS[:3], "group", *MI_COLUMNS[3:]]]
+
+
+def _standardized(fit: Fit, row, epc: float) -> float:
+    """std.all of an expected change: a loading by the SDs of factor and item, a covariance by the residual SDs."""
+    mats, implied = fit.model.matrices[row.group - 1], fit.implied[row.group - 1]
+    where = {name: k for k, name in enumerate(mats.variables)}
+    a, b = where[row.lhs], where[row.rhs]
+    if row.op == "=~":
+        sd = np.sqrt(np.diag(implied.total_cov))
+        return float(epc * sd[a] / sd[b])
+    residual = np.diag(implied.s)
+    return float(epc / np.sqrt(residual[a] * residual[b]))
 
 
 def _extended(fit: Fit):
-    """The model with every candidate parameter added free at zero, and the estimates extended by those zeros."""
+    """The model with every candidate parameter added free (at zero; a marker at its value), the estimates
+    extended accordingly, and the candidates' rows of the extended table."""
     model = fit.model
-    table = model.table[model.table.group == 1]
-    present = set(zip(table.lhs, table.op, table.rhs, strict=True)) | set(zip(table.rhs, table.op, table.lhs,
-                                                                               strict=True))  # fmt: skip
+    table = model.table.copy()
     covariates = set(model.names.covariates)
     modelled = [name for name in model.names.observed if name not in covariates]
-    candidates = [(f, "=~", v) for f in model.names.latent for v in model.names.observed
-                  if v not in covariates and (f, "=~", v) not in present]  # fmt: skip
-    candidates += [
-        (a, "~~", b) for i, a in enumerate(modelled) for b in modelled[i + 1 :] if (a, "~~", b) not in present
-    ]
-    start = model.npar + 1
-    added = pd.DataFrame(
-        [[lhs, op, rhs, 1, "", start + k, np.nan, np.nan, 0, 0, 0] for k, (lhs, op, rhs) in enumerate(candidates)],
-        columns=COLUMNS,
-    )
-    extended = assemble(pd.concat([model.table, added], ignore_index=True), model.names, model.samples,
-                        model.meanstructure)  # fmt: skip
-    return extended, np.concatenate([fit.x, np.zeros(len(candidates))])
+    markers = len(model.constraints) > 0 or table.free[table.free > 0].duplicated().any()
+    added, values = [], []
+    for group in range(1, len(model.samples) + 1):
+        own = table[table.group == group]
+        present = set(zip(own.lhs, own.op, own.rhs, strict=True)) | set(zip(own.rhs, own.op, own.lhs, strict=True))
+        for factor in model.names.latent:
+            for item in modelled:
+                fixed = own.index[(own.lhs == factor) & (own.op == "=~") & (own.rhs == item) & (own.free == 0)]
+                if (factor, "=~", item) not in present:
+                    added.append([factor, "=~", item, group])
+                    values.append(0.0)
+                elif markers and len(fixed):  # lavaan lists the markers of a model with equality constraints
+                    table.loc[fixed, "free"] = model.npar + len(values) + 1
+                    values.append(float(table.at[fixed[0], "value"]))
+        pairs = [(a, b) for i, a in enumerate(modelled) for b in modelled[i + 1 :] if (a, "~~", b) not in present]
+        added += [[a, "~~", b, group] for a, b in pairs]
+        values += [0.0] * len(pairs)
+    rows = pd.DataFrame(added, columns=["lhs", "op", "rhs", "group"])
+    taken = set(table.free[table.free > model.npar])
+    numbers = [k for k in range(model.npar + 1, model.npar + len(values) + 1) if k not in taken]
+    rows = rows.assign(label="", free=numbers, value=np.nan, start=np.nan, user=0, exo=0, line=0)[COLUMNS]
+    full = pd.concat([table, rows], ignore_index=True)
+    extended = assemble(full, model.names, model.samples, model.meanstructure)
+    return extended, np.concatenate([fit.x, values]), full[full.free > model.npar].sort_values("free")

@@ -44,6 +44,30 @@ def expected_information(model: Model, x: np.ndarray) -> np.ndarray:
     return (info + info.T) / 2
 
 
+def expected_information_missing(model: Model, x: np.ndarray) -> np.ndarray:
+    """The expected information of incomplete data, pattern by pattern at the model's moments:
+    ``sum_patterns n_p (Dmu_o' K_oo Dmu_o + 1/2 tr(K_oo dSigma_oo K_oo dSigma_oo))``, lavaan's
+    ``lav_mvnorm_missing_information_expected`` (what its ``modindices()`` uses under FIML).
+
+    Examples
+    --------
+    >>> info = expected_information_missing(model, solution.x)  # doctest: +SKIP
+    """
+    info = np.zeros((len(x), len(x)))
+    for mats, sample in zip(model.matrices, model.samples, strict=True):
+        implied = mats.implied(x)
+        d_mu, d_sigma = mats.jacobian(implied, len(x))
+        flat = d_sigma.reshape(len(x), -1)
+        keys, counts = np.unique(~np.isnan(sample.values), axis=0, return_counts=True)
+        p = len(implied.sigma)
+        for key, count in zip(keys, counts, strict=True):
+            o = np.flatnonzero(key)
+            k = np.zeros((p, p))
+            k[np.ix_(o, o)] = np.linalg.inv(implied.sigma[np.ix_(o, o)])
+            info += count * (0.5 * (k @ d_sigma @ k).reshape(len(x), -1) @ flat.T + d_mu @ k @ d_mu.T)
+    return (info + info.T) / 2
+
+
 def inverse_hessian(model: Model, x: np.ndarray, observed: bool | None = None) -> np.ndarray | None:
     """Inverse Hessian of F (``N/2`` times the inverse information) at `x`, symmetric, to warm-start the
     optimizer; None with constraints or an information that is not positive definite. `observed`

@@ -15,6 +15,8 @@
 #   diag_<name>_fit.json        chisq, df, npar, baseline chisq/df, converged, iterations, n
 #   names: hs (HS three factors, ML), hs_mlr (MLR), hs_fiml (hs_missing.csv, missing = "ml"), poldem (Political
 #   Democracy, tests/data/poldem.lavaan), bfi5 (bfi five factors, MLR, listwise)
+#   diag_hs_mg_<configural|metric>_mi.csv  modindices(sort. = TRUE) of HS by school, free or equal loadings, with
+#                               the group column
 #   diag_hs_mg_score.csv        lavTestScore(metric invariance by school)$uni: lhs, op, rhs, X2, df, p.value, with the
 #                               parameters the constraints equate
 # Comparison:
@@ -86,8 +88,14 @@ for (name in names(fits)) {
              paste0(out, "diag_", name, "_fit.json"), auto_unbox = TRUE, digits = NA, pretty = TRUE)
 }
 
-# Score tests of the metric-invariance constraints ------------------------------
+# Multi-group: modification indices and score tests of the metric-invariance constraints ------------
+configural <- sem(hs_model, hs, group = "school")
 metric <- sem(hs_model, hs, group = "school", group.equal = "loadings")
+for (name in c("configural", "metric")) {
+  mi <- modindices(get(name), sort. = TRUE)
+  write.csv(mi[c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.all")],
+            paste0(out, "diag_hs_mg_", name, "_mi.csv"), row.names = FALSE)
+}
 score <- lavTestScore(metric)$uni
 pt <- parTable(metric)
 name_of <- function(plabel) {
