@@ -174,6 +174,11 @@ class FitResult:
         """
         return diagnostics.modindices(self.core)
 
+    def score_tests(self) -> pd.DataFrame:
+        """Which equality across groups breaks invariance: ``lhs, op, rhs, group, x2, df, pvalue``, one row per
+        parameter a group shares with an earlier one; lavaan: ``lavTestScore(fit)$uni``."""
+        return diagnostics.score_tests(self.core)
+
     def residuals(self, type: str = "raw") -> pd.DataFrame:  # lavaan names the argument type
         """Residual covariances: ``"raw"`` (S - Sigma), ``"cor"`` (Bollen) or ``"standardized"`` (z); lavaan:
         ``residuals(fit, type)$cov``. See `analysis.sem.diagnostics.residuals`."""

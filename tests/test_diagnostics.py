@@ -127,3 +127,20 @@ def test_repr_html_is_compact():
     assert "<h4>socialimp SEM: ML, n = 301, chisq = 85.31 on 24 df" in html
     assert "<h5>Loadings</h5>" in html and "<h5>Reliability</h5>" in html
     assert "rmsea_ci_lower" not in html  # no wide row of every index
+
+
+@pytest.mark.parametrize(("name", "equal"), [("metric", "loadings"), ("scalar", ("loadings", "intercepts"))])
+def test_score_tests_match_lavtestscore(name, equal):
+    theirs = pd.read_csv(DATA / f"diag_hs_mg_{name}_score.csv")
+    res = analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, group="school", group_equal=equal)
+    ours = res.score_tests()
+    assert (ours.lhs + " " + ours.op + " " + ours.rhs).str.strip().tolist() == theirs.parameter.str.strip().tolist()
+    assert ours.group.tolist() == theirs.group.tolist()
+    np.testing.assert_allclose(ours.x2, theirs.X2, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.pvalue, theirs["p.value"], rtol=1e-4, atol=1e-5)
+    assert (ours.df == 1).all()
+
+
+def test_score_tests_need_equalities_across_groups():
+    with pytest.raises(analysis.ModelError, match=r"score_tests\(\) tests equality constraints across groups"):
+        fitted("hs_mg_configural").score_tests()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
 from ..errors import ModelError
 from . import estimator, inference
@@ -131,21 +132,66 @@ def modindices(fit: Fit) -> pd.DataFrame:
     """
     model = fit.model
     extended, x, rows = _extended(fit)
-    information = inference.expected_information_missing if model.fiml else inference.expected_information
-    info = information(extended, x)
-    gradient = -extended.n / 2 * estimator.objective(extended, x)[1]
-    old, new = np.arange(model.npar), rows.free.to_numpy() - 1
-    old_inverse = inference.constrained_inverse(model, fit.x, info[np.ix_(old, old)])
-    v = info[np.ix_(new, new)] - info[np.ix_(new, old)] @ old_inverse @ info[np.ix_(old, new)]
-    scale = np.diag(v)
-    scale = np.where(scale < np.finfo(float).eps ** (1 / 3), np.nan, scale)
-    g = gradient[new]
-    epc = g / scale
-    table = rows[["lhs", "op", "rhs", "group"]].reset_index(drop=True).assign(mi=g**2 / scale, epc=epc)
+    mi, epc = _score(fit, extended, x, rows.free.to_numpy() - 1)
+    table = rows[["lhs", "op", "rhs", "group"]].reset_index(drop=True).assign(mi=mi, epc=epc)
     table["sepc_all"] = [_standardized(fit, row, e) for row, e in zip(table.itertuples(), epc, strict=True)]
     table = table[table.mi.notna()]  # lavaan's na.remove: a candidate the model cannot identify (a lone marker)
     table = table.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
     return table[MI_COLUMNS if len(model.samples) == 1 else [*MI_COLUMNS[:3], "group", *MI_COLUMNS[3:]]]
+
+
+def score_tests(fit: Fit) -> pd.DataFrame:
+    """Univariate score tests of the equalities across groups, as ``lavTestScore(fit)$uni``: which equal
+    loading (intercept, ...) breaks invariance.
+
+    Each parameter a later group shares with an earlier one (``group_equal``, or one label in several groups)
+    is released in that group alone, the others kept: ``g' P g`` with g the gradient of the log-likelihood
+    in the released parameterization at the constrained estimates and P its inverse expected information
+    (lavTestScore's default), chi-square on 1 df.
+
+    Examples
+    --------
+    >>> score_tests(metric.core).sort_values("x2").tail(1)  # doctest: +SKIP
+    """
+    model = fit.model
+    table = model.table.copy()
+    free = table[(table.free > 0) & (table.group > 0)]
+    shared = free[free.free.duplicated() & (free.group > 1)]
+    if shared.empty:
+        raise ModelError("score_tests() tests equality constraints across groups, and this model has none; "
+                         "fit with group= and group_equal= (or one label in several groups)")  # fmt: skip
+    x2 = [_released(fit, table, row) for row in shared.index]
+    out = shared[["lhs", "op", "rhs", "group"]].reset_index(drop=True).assign(x2=x2, df=1)
+    out["pvalue"] = chi2.sf(out.x2, 1)
+    return out
+
+
+def _released(fit: Fit, table: pd.DataFrame, row: int) -> float:
+    """The score statistic of giving row `row` of the parameter table a parameter of its own."""
+    model = fit.model
+    table = table.copy()
+    own = int(table.at[row, "free"])
+    table.at[row, "free"] = model.npar + 1
+    extended = assemble(table, model.names, model.samples, model.meanstructure)
+    x = np.append(fit.x, fit.x[own - 1])
+    information = inference.expected_information_missing if model.fiml else inference.expected_information
+    gradient = -extended.n / 2 * estimator.objective(extended, x)[1]
+    return float(gradient @ inference.constrained_inverse(extended, x, information(extended, x)) @ gradient)
+
+
+def _score(fit: Fit, extended, x: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Score statistics ``g^2 / V`` and expected changes ``g / V`` of the parameters `new` of `extended`,
+    ``V = I11 - I12 I22^-1 I21`` from its expected information, the fitted model's block under its constraints."""
+    model = fit.model
+    information = inference.expected_information_missing if model.fiml else inference.expected_information
+    info = information(extended, x)
+    gradient = -extended.n / 2 * estimator.objective(extended, x)[1]
+    old = np.arange(model.npar)
+    old_inverse = inference.constrained_inverse(model, fit.x, info[np.ix_(old, old)])
+    v = np.diag(info[np.ix_(new, new)] - info[np.ix_(new, old)] @ old_inverse @ info[np.ix_(old, new)])
+    v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
+    g = gradient[new]
+    return g**2 / v, g / v
 
 
 def _standardized(fit: Fit, row, epc: float) -> float:

@@ -17,8 +17,8 @@
 #   Democracy, tests/data/poldem.lavaan), bfi5 (bfi five factors, MLR, listwise)
 #   diag_hs_mg_<configural|metric>_mi.csv  modindices(sort. = TRUE) of HS by school, free or equal loadings, with
 #                               the group column
-#   diag_hs_mg_score.csv        lavTestScore(metric invariance by school)$uni: lhs, op, rhs, X2, df, p.value, with the
-#                               parameters the constraints equate
+#   diag_hs_mg_<metric|scalar>_score.csv  lavTestScore(fit)$uni of HS by school with equal loadings (and intercepts):
+#                               the parameter each constraint releases (its group-2 row), X2, df, p.value
 # Comparison:
 #   diag_bfi_lrt.json           lavTestLRT(five factors, one factor) under MLR: chisq difference, df, p, method
 
@@ -96,15 +96,20 @@ for (name in c("configural", "metric")) {
   write.csv(mi[c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.all")],
             paste0(out, "diag_hs_mg_", name, "_mi.csv"), row.names = FALSE)
 }
-score <- lavTestScore(metric)$uni
-pt <- parTable(metric)
-name_of <- function(plabel) {
-  row <- pt[pt$plabel == plabel, ]
-  paste(row$lhs, row$op, row$rhs)
+scalar <- sem(hs_model, hs, group = "school", group.equal = c("loadings", "intercepts"))
+for (name in c("metric", "scalar")) {
+  fit <- get(name)
+  score <- lavTestScore(fit)$uni
+  pt <- parTable(fit)
+  name_of <- function(plabel) {
+    row <- pt[pt$plabel == plabel, ]
+    paste(row$lhs, row$op, row$rhs)
+  }
+  score$parameter <- sapply(score$rhs, name_of)
+  score$group <- sapply(score$rhs, function(p) pt$group[pt$plabel == p])
+  write.csv(score[c("parameter", "group", "X2", "df", "p.value")], paste0(out, "diag_hs_mg_", name, "_score.csv"),
+            row.names = FALSE)
 }
-score$parameter <- sapply(score$lhs, name_of)
-score$group2 <- sapply(score$rhs, function(p) pt$group[pt$plabel == p])
-write.csv(score[c("parameter", "X2", "df", "p.value")], paste0(out, "diag_hs_mg_score.csv"), row.names = FALSE)
 
 # Comparison -----------------------------------------------------------------
 lrt <- lavTestLRT(fits$bfi5, bfi1)
