@@ -143,7 +143,8 @@ def warn_outliers(data: pd.DataFrame, columns: Iterable[str], scale_range: tuple
     `scale_range`: a missing-value code (-99, 99) fitted as an answer, say.
 
     A column is Likert-looking when its central 98% are whole numbers spanning at most 10 points; a
-    value is far outside when it lies more than that span beyond them.
+    value is far outside when it lies more than that span beyond them and off any 0-10 scale (-9, -99,
+    99, 999: a skewed item's rare 1 is an answer). `scale_range` catches the rest (9 on a 1-5 scale).
 
     Examples
     --------
@@ -164,7 +165,7 @@ def warn_outliers(data: pd.DataFrame, columns: Iterable[str], scale_range: tuple
             span = high - low
             if not (core % 1 == 0).all() or not 0 < span <= 10:
                 continue
-            outside = values[(values < low - span) | (values > high + span)]
+            outside = values[((values < low - span) | (values > high + span)) & ((values < 0) | (values > 10))]
             where = f"far outside its other values {low:g} to {high:g}"
         if len(outside):
             seen = ", ".join(f"{v:g}" for v in sorted(outside.unique()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +142,10 @@ def test_values_outside_scale_range_warn():
     odd = BFI.assign(A2=BFI.A2.replace(6, 7))
     with pytest.warns(analysis.DataWarning, match=r"column 'A2' holds 7 \(\d+ cells\), outside scale_range \(1, 6\)"):
         analysis.reliability(odd, "A2 A3 A4", scale_range=(1, 6))
+
+
+def test_a_skewed_items_rare_answers_do_not_warn():
+    data = pd.DataFrame({"a": [6, 7, 7, 5] * 50 + [1], "b": [7, 6, 7, 5] * 50 + [2]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        analysis.reliability(data, "a b")
