@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from scipy.stats import f
 
 from .data import missing_codes, numeric, reverse_code, warn_outliers
 from .errors import DataError
+from .load import load
 from .sem import bvnorm
 
 COLUMNS = [
@@ -45,8 +47,8 @@ def reliability(
 
     Parameters
     ----------
-    data : DataFrame
-        One row per respondent.
+    data : DataFrame or path
+        One row per respondent; a path is read by `analysis.load`.
     scales : dict, list or str
         Scale name -> its item columns (at least two), each a list or a space- or comma-separated
         string (``{"agree": "A1 A2 A3"}``); a list or string alone is one scale named "scale".
@@ -88,7 +90,9 @@ def reliability(
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
     scales = _scales(scales)
-    if isinstance(data, pd.DataFrame):
+    if isinstance(data, str | Path):
+        data = load(data, na_values=na_values)
+    elif isinstance(data, pd.DataFrame):
         data = missing_codes(data, na_values)
     tables = []
     for name, items in scales.items():

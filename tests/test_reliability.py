@@ -149,3 +149,9 @@ def test_a_skewed_items_rare_answers_do_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         analysis.reliability(data, "a b")
+
+
+def test_reads_a_data_file():
+    pd.testing.assert_frame_equal(
+        analysis.reliability(DATA / "bfi.csv", "A2 A3 A4"), analysis.reliability(BFI, "A2 A3 A4")
+    )
