@@ -21,6 +21,8 @@ FITS = {
     "hs_fiml": lambda: analysis.fit(pd.read_csv(DATA / "hs_missing.csv"), HS_MODEL, missing="fiml"),
     "poldem": lambda: analysis.fit(pd.read_csv(DATA / "political_democracy.csv"), POLDEM_MODEL),
     "bfi5": lambda: analysis.fit(BFI, FIVE, estimator="MLR"),
+    "hs_ordinal": lambda: analysis.fit(pd.read_csv(DATA / "hs_ordinal.csv"), HS_MODEL, estimator="WLSMV",
+                                       ordered=[f"x{k}" for k in range(1, 10)]),
     "hs_mg_configural": lambda: analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, group="school"),
     "hs_mg_metric": lambda: analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, group="school",
                                          group_equal="loadings"),
@@ -156,3 +158,9 @@ def test_a_fit_stopped_at_gradient_3e6_is_converged():
     assert solution.converged and solution.gradient < estimator.GRADIENT_TOLERANCE
     chisq = model.n * estimator.objective(model, solution.x)[0]
     assert chisq == pytest.approx(fitted("bfi5").fit_indices.chisq, rel=1e-6)
+
+
+@pytest.mark.parametrize("call", [lambda r: r.modindices(), lambda r: r.residuals("cor"), lambda r: r.score_tests()])
+def test_ordinal_diagnostics_refused_but_r2_given(call):
+    with pytest.raises(analysis.ModelError, match=r"for ordered items \(lavaan's WLS-based ones\) is not computed yet"):
+        call(fitted("hs_ordinal"))

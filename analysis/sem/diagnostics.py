@@ -24,6 +24,11 @@ RESIDUALS = ("raw", "cor", "standardized")
 MI_COLUMNS = ["lhs", "op", "rhs", "mi", "epc", "sepc_all"]
 
 
+def _continuous(fit: Fit, what: str) -> None:
+    if fit.settings.ordinal:
+        raise ModelError(f"{what} for ordered items (lavaan's WLS-based ones) is not computed yet; r2 is")
+
+
 def r2(estimates: pd.DataFrame) -> pd.Series:
     """R² of every endogenous variable (indicators and outcomes of ``~``): 1 - std.all of its residual variance.
 
@@ -51,6 +56,7 @@ def residuals(fit: Fit, kind: str = "raw", group: int = 0) -> pd.DataFrame:
     """
     if kind not in RESIDUALS:
         raise ValueError(f"type must be one of {', '.join(RESIDUALS)}, not {kind!r}")
+    _continuous(fit, "residuals()")
     names = fit.model.names.observed
     sample, implied = fit.model.samples[group], fit.implied[group]
     s, sigma = sample.cov, implied.sigma
@@ -130,6 +136,7 @@ def modindices(fit: Fit) -> pd.DataFrame:
     --------
     >>> modindices(core).head()  # doctest: +SKIP
     """
+    _continuous(fit, "modindices()")
     model = fit.model
     extended, x, rows = _extended(fit)
     mi, epc = _score(fit, extended, x, rows.free.to_numpy() - 1)
@@ -153,6 +160,7 @@ def score_tests(fit: Fit) -> pd.DataFrame:
     --------
     >>> score_tests(metric.core).sort_values("x2").tail(1)  # doctest: +SKIP
     """
+    _continuous(fit, "score_tests()")
     model = fit.model
     table = model.table.copy()
     free = table[(table.free > 0) & (table.group > 0)]

@@ -13,6 +13,7 @@
 #   diag_<name>_mi.csv          modindices(fit, sort. = TRUE): lhs, op, rhs, (group), mi, epc, sepc.all
 #   diag_<name>_resid_<type>.csv  residuals(fit, type) for raw, cor (Bollen) and standardized: the covariance part
 #   diag_<name>_fit.json        chisq, df, npar, baseline chisq/df, converged, iterations, n
+#   diag_hs_ordinal_r2.csv      lavInspect(fit, "r2") of HS's items as ordinal (hs_ordinal.csv), WLSMV
 #   names: hs (HS three factors, ML), hs_mlr (MLR), hs_fiml (hs_missing.csv, missing = "ml"), poldem (Political
 #   Democracy, tests/data/poldem.lavaan), bfi5 (bfi five factors, MLR, listwise)
 #   diag_hs_mg_<configural|metric>_mi.csv  modindices(sort. = TRUE) of HS by school, free or equal loadings, with
@@ -66,6 +67,11 @@ fits <- list(
   poldem = sem(poldem_model, poldem),
   bfi5 = sem(five, bfi, estimator = "MLR")
 )
+# ordinal items (tests/data/hs_ordinal.csv, from ordinal.R), WLSMV: only R² is compared
+hs_ordinal <- read.csv(paste0(out, "hs_ordinal.csv"))
+ordinal <- sem(hs_model, hs_ordinal, ordered = paste0("x", 1:9), estimator = "WLSMV")
+r2 <- lavInspect(ordinal, "r2")
+write.csv(data.frame(variable = names(r2), r2 = unname(r2)), paste0(out, "diag_hs_ordinal_r2.csv"), row.names = FALSE)
 bfi1 <- sem(one, bfi, estimator = "MLR")
 
 for (name in names(fits)) {
