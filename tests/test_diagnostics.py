@@ -21,6 +21,7 @@ FITS = {
     "hs_fiml": lambda: analysis.fit(pd.read_csv(DATA / "hs_missing.csv"), HS_MODEL, missing="fiml"),
     "poldem": lambda: analysis.fit(pd.read_csv(DATA / "political_democracy.csv"), POLDEM_MODEL),
     "bfi5": lambda: analysis.fit(BFI, FIVE, estimator="MLR"),
+    "mimic": lambda: analysis.fit(pd.read_csv(DATA / "hs_full.csv"), HS_MODEL + "\nvisual + textual + speed ~ sex + ageyr"),
     "hs_ordinal": lambda: analysis.fit(pd.read_csv(DATA / "hs_ordinal.csv"), HS_MODEL, estimator="WLSMV",
                                        ordered=[f"x{k}" for k in range(1, 10)]),
     "hs_mg_configural": lambda: analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, group="school"),
@@ -44,7 +45,9 @@ def test_r2_matches_lavinspect(name):
     np.testing.assert_allclose(ours[theirs.index], theirs, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["hs", "hs_mlr", "hs_fiml", "poldem", "bfi5", "hs_mg_configural", "hs_mg_metric"])
+@pytest.mark.parametrize(
+    "name", ["hs", "hs_mlr", "hs_fiml", "poldem", "bfi5", "mimic", "hs_mg_configural", "hs_mg_metric"]
+)
 @pytest.mark.parametrize("column", ["mi", "epc", "sepc_all"])
 def test_modindices_match_lavaan(name, column):
     """Every candidate lavaan lists, and only those: cross-loadings, residual covariances, and under equality
@@ -66,7 +69,7 @@ def test_modindices_sorted_largest_first():
     assert mi.iloc[0][["lhs", "op", "rhs"]].tolist() == ["visual", "=~", "x9"]
 
 
-@pytest.mark.parametrize("name", ["hs", "hs_mlr", "poldem"])
+@pytest.mark.parametrize("name", ["hs", "hs_mlr", "poldem", "mimic"])
 @pytest.mark.parametrize("kind", ["raw", "cor", "standardized"])
 def test_residuals_match_lavaan(name, kind):
     theirs = pd.read_csv(DATA / f"diag_{name}_resid_{kind}.csv", index_col=0)

@@ -80,17 +80,19 @@ def _residual_se(fit: Fit, group: int) -> np.ndarray:
     a0_inverse = model.n * inference.constrained_inverse(model, fit.x, info)
     sample, delta, a1 = parts[group]
     p = len(sample.cov)
-    keep = inference.saturated_moments(p, model.meanstructure, [])
+    keep = inference.saturated_moments(p, model.meanstructure, _exogenous(model))
     h1_acov = np.linalg.inv(inference.saturated_information(sample.cov)[np.ix_(keep, keep)])
     if fit.settings.estimator != "ML":  # a robust estimator's h1 ACOV is the sandwich A1^-1 B1 A1^-1
         scores = inference.saturated_scores(sample)[:, keep]
         h1_acov = h1_acov @ (scores.T @ scores / sample.n) @ h1_acov
     q = np.identity(len(keep)) - sample.n / model.n * delta @ a0_inverse @ delta.T @ a1
-    variance = np.diag(q @ h1_acov @ q.T / sample.n)[len(keep) - p * (p + 1) // 2 :]
-    rows, columns = np.tril_indices(p)
+    variance = np.diag(q @ h1_acov @ q.T / sample.n)
+    covariances = [k for k, at in enumerate(keep) if at >= p]  # (the covariates' own moments are left out)
+    rows, columns = (index[[keep[k] - p for k in covariances]] for index in np.tril_indices(p))
     out = np.full((p, p), np.nan)
     with np.errstate(invalid="ignore"):
-        out[rows, columns] = out[columns, rows] = np.where(variance > 0, np.sqrt(variance), np.nan)
+        out[rows, columns] = out[columns, rows] = np.where(variance[covariances] > 0,
+                                                           np.sqrt(variance[covariances]), np.nan)  # fmt: skip
     return out
 
 
@@ -101,7 +103,7 @@ def _h1_parts(fit: Fit, group: int):
     sample, implied = model.samples[group], fit.implied[group]
     p = len(sample.cov)
     rows, columns = np.tril_indices(p)
-    keep = inference.saturated_moments(p, model.meanstructure, [])
+    keep = inference.saturated_moments(p, model.meanstructure, _exogenous(model))
     d_mu, d_sigma = model.matrices[group].jacobian(implied, len(fit.x))
     delta = np.hstack([d_mu, d_sigma[:, rows, columns]])[:, keep].T
     if fit.settings.information_type == "observed":
@@ -109,6 +111,11 @@ def _h1_parts(fit: Fit, group: int):
     else:
         a1 = inference.saturated_information(implied.sigma)
     return sample, delta, a1[np.ix_(keep, keep)]
+
+
+def _exogenous(model) -> list[int]:
+    """Positions of the fixed.x covariates, whose moments lavaan's h1 leaves out."""
+    return [model.names.observed.index(name) for name in model.names.exogenous]
 
 
 def _observed_h1(sigma: np.ndarray, cov: np.ndarray) -> np.ndarray:

@@ -15,7 +15,8 @@
 #   diag_<name>_fit.json        chisq, df, npar, baseline chisq/df, converged, iterations, n
 #   diag_hs_ordinal_r2.csv      lavInspect(fit, "r2") of HS's items as ordinal (hs_ordinal.csv), WLSMV
 #   names: hs (HS three factors, ML), hs_mlr (MLR), hs_fiml (hs_missing.csv, missing = "ml"), poldem (Political
-#   Democracy, tests/data/poldem.lavaan), bfi5 (bfi five factors, MLR, listwise)
+#   Democracy, tests/data/poldem.lavaan), bfi5 (bfi five factors, MLR, listwise), mimic (HS + visual + textual +
+#   speed ~ sex + ageyr on hs_full.csv, fixed.x)
 #   diag_hs_mg_<configural|metric>_mi.csv  modindices(sort. = TRUE) of HS by school, free or equal loadings, with
 #                               the group column
 #   diag_hs_mg_<metric|scalar>_score.csv  lavTestScore(fit)$uni of HS by school with equal loadings (and intercepts):
@@ -65,7 +66,8 @@ fits <- list(
   hs_mlr = sem(hs_model, hs, estimator = "MLR"),
   hs_fiml = sem(hs_model, hs_missing, missing = "ml"),
   poldem = sem(poldem_model, poldem),
-  bfi5 = sem(five, bfi, estimator = "MLR")
+  bfi5 = sem(five, bfi, estimator = "MLR"),
+  mimic = sem(paste(hs_model, "visual + textual + speed ~ sex + ageyr", sep = "\n"), read.csv(paste0(out, "hs_full.csv")))
 )
 # ordinal items (tests/data/hs_ordinal.csv, from ordinal.R), WLSMV: only R² is compared
 hs_ordinal <- read.csv(paste0(out, "hs_ordinal.csv"))
