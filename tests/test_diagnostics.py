@@ -15,13 +15,14 @@ BFI = pd.read_csv(DATA / "bfi.csv")
 FACTORS = {"agree": "A", "consc": "C", "extra": "E", "neuro": "N", "open": "O"}
 FIVE = "\n".join(f"{name} =~ " + " + ".join(f"{s}{k}" for k in range(1, 6)) for name, s in FACTORS.items())
 ONE = "big =~ " + " + ".join(f"{s}{k}" for s in FACTORS.values() for k in range(1, 6))
+MIMIC = f"{HS_MODEL}\nvisual + textual + speed ~ sex + ageyr"
 FITS = {
     "hs": lambda: analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL),
     "hs_mlr": lambda: analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, estimator="MLR"),
     "hs_fiml": lambda: analysis.fit(pd.read_csv(DATA / "hs_missing.csv"), HS_MODEL, missing="fiml"),
     "poldem": lambda: analysis.fit(pd.read_csv(DATA / "political_democracy.csv"), POLDEM_MODEL),
     "bfi5": lambda: analysis.fit(BFI, FIVE, estimator="MLR"),
-    "mimic": lambda: analysis.fit(pd.read_csv(DATA / "hs_full.csv"), HS_MODEL + "\nvisual + textual + speed ~ sex + ageyr"),
+    "mimic": lambda: analysis.fit(pd.read_csv(DATA / "hs_full.csv"), MIMIC),
     "hs_ordinal": lambda: analysis.fit(pd.read_csv(DATA / "hs_ordinal.csv"), HS_MODEL, estimator="WLSMV",
                                        ordered=[f"x{k}" for k in range(1, 10)]),
     "hs_mg_configural": lambda: analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, group="school"),
