@@ -12,7 +12,7 @@ import pandas as pd
 from scipy.special import ndtr
 from scipy.stats import f
 
-from .data import missing_codes, numeric, reverse_code, warn_outliers
+from .data import apply_value_labels, missing_codes, numeric, reverse_code, warn_outliers
 from .errors import DataError
 from .load import load
 from .sem import bvnorm
@@ -42,6 +42,7 @@ def reliability(
     ci: float = 0.95,
     missing: str = "pairwise",
     na_values=None,
+    value_labels: dict | None = None,
 ) -> pd.DataFrame:
     """Cronbach's alpha with its confidence interval and item statistics, per scale.
 
@@ -66,6 +67,8 @@ def reliability(
         The table's ``missing`` column says which.
     na_values : number, list or dict, optional
         Missing-value codes read as missing (see `analysis.load`).
+    value_labels : dict, optional
+        Text answers -> codes, for every column or per column (see `analysis.load`).
 
     Returns
     -------
@@ -91,9 +94,9 @@ def reliability(
         raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
     scales = _scales(scales)
     if isinstance(data, str | Path):
-        data = load(data, na_values=na_values)
-    elif isinstance(data, pd.DataFrame):
-        data = missing_codes(data, na_values)
+        data = load(data, na_values=na_values, value_labels=value_labels)
+    elif isinstance(data, pd.DataFrame):  # as given: no instrument checks, only the codes and labels asked for
+        data = missing_codes(apply_value_labels(data, value_labels), na_values)
     tables = []
     for name, items in scales.items():
         if len(items) < 2:

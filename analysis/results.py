@@ -373,6 +373,7 @@ class FitResult:
             "htmt": _records(self.htmt.reset_index(names=index)),
             "htmt2": _records(self.htmt2.reset_index(names=index)),
             "power": {k: float(v) for k, v in self.power.items()},
+            "r2": _records(self.r2.reset_index()),
             "groups": None if self.groups is None else {str(k): int(n) for k, n in self.group_sizes.items()},
         }  # fmt: skip
 

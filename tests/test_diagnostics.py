@@ -168,3 +168,8 @@ def test_a_fit_stopped_at_gradient_3e6_is_converged():
 def test_ordinal_diagnostics_refused_but_r2_given(call):
     with pytest.raises(analysis.ModelError, match=r"for ordered items \(lavaan's WLS-based ones\) is not computed yet"):
         call(fitted("hs_ordinal"))
+
+
+def test_to_dict_carries_r2():
+    records = fitted("poldem").to_dict()["r2"]
+    assert {"variable": "dem65", "r2": pytest.approx(fitted("poldem").r2["dem65"])} in records

@@ -155,3 +155,12 @@ def test_reads_a_data_file():
     pd.testing.assert_frame_equal(
         analysis.reliability(DATA / "bfi.csv", "A2 A3 A4"), analysis.reliability(BFI, "A2 A3 A4")
     )
+
+
+def test_value_labels_map_text_answers():
+    words = {1: "never", 2: "rarely", 3: "sometimes", 4: "often", 5: "very often", 6: "always"}
+    text = BFI[["A2", "A3", "A4"]].apply(lambda column: column.map(words))
+    with pytest.raises(analysis.DataError, match=r"value 'often' in row 0 is not a number; .*value_labels="):
+        analysis.reliability(text, "A2 A3 A4")
+    coded = analysis.reliability(text, "A2 A3 A4", value_labels={v: k for k, v in words.items()})
+    pd.testing.assert_frame_equal(coded, analysis.reliability(BFI, "A2 A3 A4"))
