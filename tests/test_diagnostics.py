@@ -19,6 +19,7 @@ MIMIC = f"{HS_MODEL}\nvisual + textual + speed ~ sex + ageyr"
 FITS = {
     "hs": lambda: analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL),
     "hs_mlr": lambda: analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, estimator="MLR"),
+    "hs_mlm": lambda: analysis.fit(pd.read_csv(DATA / "hs1939.csv"), HS_MODEL, estimator="MLM"),
     "hs_fiml": lambda: analysis.fit(pd.read_csv(DATA / "hs_missing.csv"), HS_MODEL, missing="fiml"),
     "poldem": lambda: analysis.fit(pd.read_csv(DATA / "political_democracy.csv"), POLDEM_MODEL),
     "bfi5": lambda: analysis.fit(BFI, FIVE, estimator="MLR"),
@@ -47,7 +48,7 @@ def test_r2_matches_lavinspect(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["hs", "hs_mlr", "hs_fiml", "poldem", "bfi5", "mimic", "hs_mg_configural", "hs_mg_metric"]
+    "name", ["hs", "hs_mlr", "hs_mlm", "hs_fiml", "poldem", "bfi5", "mimic", "hs_mg_configural", "hs_mg_metric"]
 )
 @pytest.mark.parametrize("column", ["mi", "epc", "sepc_all"])
 def test_modindices_match_lavaan(name, column):
@@ -70,7 +71,7 @@ def test_modindices_sorted_largest_first():
     assert mi.iloc[0][["lhs", "op", "rhs"]].tolist() == ["visual", "=~", "x9"]
 
 
-@pytest.mark.parametrize("name", ["hs", "hs_mlr", "poldem", "mimic"])
+@pytest.mark.parametrize("name", ["hs", "hs_mlr", "hs_mlm", "poldem", "mimic"])
 @pytest.mark.parametrize("kind", ["raw", "cor", "standardized"])
 def test_residuals_match_lavaan(name, kind):
     theirs = pd.read_csv(DATA / f"diag_{name}_resid_{kind}.csv", index_col=0)
