@@ -47,8 +47,9 @@ def residuals(fit: Fit, kind: str = "raw", group: int = 0) -> pd.DataFrame:
     "raw": ``S - Sigma`` (S with divisor N); "cor": Bollen's ``cor(S) - cor(Sigma)``; "standardized": raw
     over its standard error, lavaan's ``z.type = "standardized"``: ``ACOV = Q (A1(S)^-1 / N) Q'`` with
     ``Q = I - w_g Delta A0^-1 Delta' A1(Sigma)``, A1 the saturated model's unit information and A0 the
-    model's expected one (complete data), and the sandwich ``A1^-1 B1 A1^-1`` in place of ``A1^-1`` under
-    a robust estimator; a residual below 1e-5 is divided by 1, as lavaan.
+    model's expected one, and the sandwich ``A1^-1 B1 A1^-1`` in place of ``A1^-1`` under a robust
+    estimator; under FIML both A1 are observed (at the EM and at the model's moments); a residual below
+    1e-5 is divided by 1, as lavaan.
 
     Examples
     --------
@@ -73,15 +74,19 @@ def residuals(fit: Fit, kind: str = "raw", group: int = 0) -> pd.DataFrame:
 def _residual_se(fit: Fit, group: int) -> np.ndarray:
     """Standard errors of the raw residual covariances of one group (lavaan's ``lav_residuals_acov``)."""
     model = fit.model
-    if model.fiml:
-        raise ModelError("standardized residuals under missing='fiml' are not computed yet; use type='cor'")
+    if model.fiml and fit.settings.information_type != "observed":
+        raise ModelError("standardized residuals under missing='fiml' need information='observed' (lavaan's default)")
     parts = [_h1_parts(fit, g) for g in range(len(model.samples))]
     info = sum(sample.n * delta.T @ a1 @ delta for sample, delta, a1 in parts)
     a0_inverse = model.n * inference.constrained_inverse(model, fit.x, info)
     sample, delta, a1 = parts[group]
     p = len(sample.cov)
     keep = inference.saturated_moments(p, model.meanstructure, _exogenous(model))
-    h1_acov = np.linalg.inv(inference.saturated_information(sample.cov)[np.ix_(keep, keep)])
+    if model.fiml:  # the inverse observed information at the EM moments
+        unit = inference.saturated_observed_information(sample) / sample.n
+    else:
+        unit = inference.saturated_information(sample.cov)
+    h1_acov = np.linalg.inv(unit[np.ix_(keep, keep)])
     if fit.settings.estimator != "ML":  # a robust estimator's h1 ACOV is the sandwich A1^-1 B1 A1^-1
         scores = inference.saturated_scores(sample)[:, keep]
         h1_acov = h1_acov @ (scores.T @ scores / sample.n) @ h1_acov
@@ -106,7 +111,9 @@ def _h1_parts(fit: Fit, group: int):
     keep = inference.saturated_moments(p, model.meanstructure, _exogenous(model))
     d_mu, d_sigma = model.matrices[group].jacobian(implied, len(fit.x))
     delta = np.hstack([d_mu, d_sigma[:, rows, columns]])[:, keep].T
-    if fit.settings.information_type == "observed":
+    if model.fiml:
+        a1 = inference.saturated_observed_information(sample, implied.mu, implied.sigma) / sample.n
+    elif fit.settings.information_type == "observed":
         a1 = _observed_h1(implied.sigma, sample.cov)
     else:
         a1 = inference.saturated_information(implied.sigma)

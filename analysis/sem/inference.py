@@ -249,8 +249,9 @@ def saturated_scores(sample) -> np.ndarray:
     return _case_scores(sample.values - sample.mean, k, k, flat, d_mu)
 
 
-def saturated_observed_information(sample) -> np.ndarray:
-    """Observed information of the saturated model under missing data: the Hessian of -log L at the EM estimates."""
+def saturated_observed_information(sample, mean: np.ndarray | None = None, cov: np.ndarray | None = None) -> np.ndarray:
+    """Observed information of the saturated model under missing data: the Hessian of -log L at the EM
+    estimates, or at the moments `mean` and `cov` (a model's, for lavaan's structured h1 information)."""
     p = len(sample.mean)
     rows, columns = np.tril_indices(p)
 
@@ -263,7 +264,9 @@ def saturated_observed_information(sample) -> np.ndarray:
         d_sigma = -0.5 * (2 - np.identity(p)) * (sample.n * k - k @ step.t2 @ k)  # vech: both triangles
         return np.concatenate([k @ step.t1, d_sigma[rows, columns]])
 
-    hessian = jacobian(gradient, np.concatenate([sample.mean, sample.cov[rows, columns]]), step=1e-5)
+    mean = sample.mean if mean is None else mean
+    cov = sample.cov if cov is None else cov
+    hessian = jacobian(gradient, np.concatenate([mean, cov[rows, columns]]), step=1e-5)
     return -(hessian + hessian.T) / 2
 
 

@@ -14,7 +14,8 @@
 #   diag_<name>_resid_<type>.csv  residuals(fit, type) for raw, cor (Bollen) and standardized: the covariance part
 #   diag_<name>_fit.json        chisq, df, npar, baseline chisq/df, converged, iterations, n
 #   diag_hs_ordinal_r2.csv      lavInspect(fit, "r2") of HS's items as ordinal (hs_ordinal.csv), WLSMV
-#   names: hs (HS three factors, ML), hs_mlr (MLR), hs_mlm (MLM), hs_fiml (hs_missing.csv, missing = "ml"), poldem (Political
+#   names: hs (HS three factors, ML), hs_mlr (MLR), hs_mlm (MLM), hs_fiml (hs_missing.csv, missing = "ml"), hs_fiml_mlr
+#   (the same by MLR), poldem (Political
 #   Democracy, tests/data/poldem.lavaan), bfi5 (bfi five factors, MLR, listwise), mimic (HS + visual + textual +
 #   speed ~ sex + ageyr on hs_full.csv, fixed.x)
 #   diag_hs_mg_<configural|metric>_mi.csv  modindices(sort. = TRUE) of HS by school, free or equal loadings, with
@@ -66,6 +67,7 @@ fits <- list(
   hs_mlr = sem(hs_model, hs, estimator = "MLR"),
   hs_mlm = sem(hs_model, hs, estimator = "MLM"),
   hs_fiml = sem(hs_model, hs_missing, missing = "ml"),
+  hs_fiml_mlr = sem(hs_model, hs_missing, missing = "ml", estimator = "MLR"),
   poldem = sem(poldem_model, poldem),
   bfi5 = sem(five, bfi, estimator = "MLR"),
   mimic = sem(paste(hs_model, "visual + textual + speed ~ sex + ageyr", sep = "\n"), read.csv(paste0(out, "hs_full.csv")))
