@@ -19,7 +19,8 @@
 #   Democracy, tests/data/poldem.lavaan), bfi5 (bfi five factors, MLR, listwise), mimic (HS + visual + textual +
 #   speed ~ sex + ageyr on hs_full.csv, fixed.x)
 #   diag_hs_mg_<configural|metric>_mi.csv  modindices(sort. = TRUE) of HS by school, free or equal loadings, with
-#                               the group column
+#                               the group column; diag_hs_mg_configural_resid_<raw|standardized>_<school>.csv its
+#                               residuals per group
 #   diag_hs_mg_<metric|scalar>_score.csv  lavTestScore(fit)$uni of HS by school with equal loadings (and intercepts):
 #                               the parameter each constraint releases (its group-2 row), X2, df, p.value
 # Comparison:
@@ -102,6 +103,10 @@ for (name in names(fits)) {
 # Multi-group: modification indices and score tests of the metric-invariance constraints ------------
 configural <- sem(hs_model, hs, group = "school")
 metric <- sem(hs_model, hs, group = "school", group.equal = "loadings")
+for (kind in c("raw", "standardized")) {
+  r <- residuals(configural, type = kind)
+  for (g in names(r)) write.csv(r[[g]]$cov, paste0(out, "diag_hs_mg_configural_resid_", kind, "_", g, ".csv"))
+}
 for (name in c("configural", "metric")) {
   mi <- modindices(get(name), sort. = TRUE)
   write.csv(mi[c("lhs", "op", "rhs", "group", "mi", "epc", "sepc.all")],
