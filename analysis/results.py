@@ -278,9 +278,8 @@ class FitResult:
             )
         if self.reverse_coded:
             lines.append(f"  Reverse-coded items: {', '.join(self.reverse_coded)}")
-        lines += ["", f"  Number of model parameters {fi.npar:>19.0f}", "", "Model test",
-                  f"  Chi-square {fi.chisq:>35.3f}", f"  Degrees of freedom {fi.df:>27.0f}",
-                  f"  P-value {fi.pvalue:>38.3f}"]  # fmt: skip
+        lines += ["", *self._parameter_count(), "", "Model test", f"  Chi-square {fi.chisq:>35.3f}",
+                  f"  Degrees of freedom {fi.df:>27.0f}", f"  P-value {fi.pvalue:>38.3f}"]  # fmt: skip
         if "chisq_scaled" in fi and self.ordinal:
             lines += [
                 f"  Scaled-shifted chi-square {fi.chisq_scaled:>20.3f}",
@@ -321,6 +320,17 @@ class FitResult:
         if self.warnings:
             lines += ["", "Warnings", *(f"  ! {w}" for w in self.warnings)]
         return "\n".join(lines)
+
+    def _parameter_count(self) -> list[str]:
+        """lavaan's count: one parameter per free row (a label shared by several rows counts each), then the
+        equality constraints (shared labels, ``group_equal``, ``==``) that tie them."""
+        npar = int(self.fit_indices.npar)
+        table = self.core.model.table if self.core is not None else None
+        rows = npar if table is None else int(((table.free > 0) & (table.group > 0)).sum())
+        lines = [f"  Number of model parameters {rows:>19}"]
+        if rows > npar:
+            lines.append(f"  Number of equality constraints {rows - npar:>15}")
+        return lines
 
     def _estimate_blocks(self):
         """(heading lines, estimates) of the summary: all at once, or group by group as lavaan prints them."""

@@ -120,7 +120,8 @@ def test_repr_is_one_line():
 
 def test_summary_as_lavaan():
     text = fitted("poldem").summary()
-    assert "Number of model parameters                  28" in text  # 31 free, 3 pairs of equal labels
+    assert "Number of model parameters                  31" in text  # as lavaan: 31 free rows, 3 pairs of equal labels
+    assert "Number of equality constraints               3" in text
     assert "Model test baseline model" in text and "730.654" in text
     assert "dem60 =~ y2 (a)" in text
     assert "R-Square" in text and f"{fitted('poldem').r2['dem65']:.3f}" in text
@@ -190,3 +191,7 @@ def test_residuals_per_group_match_lavaan(kind, school):
     ours = fitted("hs_mg_configural").residuals(kind).loc[school]
     # raw residuals agree to 3e-5 (lavaan's two-group estimates); over SEs near .05 that is 6e-4 in z
     np.testing.assert_allclose(ours.loc[theirs.index, theirs.columns], theirs, atol=1e-4 if kind == "raw" else 1e-3)
+
+
+def test_iterations_count_both_optimizer_stages():
+    assert fitted("hs_mg_metric").iterations > 10  # the preconditioned stage did the work; BFGS only polished
