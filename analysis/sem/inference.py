@@ -60,11 +60,16 @@ def expected_information_missing(model: Model, x: np.ndarray) -> np.ndarray:
         flat = d_sigma.reshape(len(x), -1)
         keys, counts = np.unique(~np.isnan(sample.values), axis=0, return_counts=True)
         p = len(implied.sigma)
+        # Summed in the moments' space first (K x K per pattern), then one product with the Jacobian:
+        # 0.5 tr(K dSa K dSb) = 0.5 vec(dSa)' (K x K) vec(dSb)
+        weight_cov, weight_mu = np.zeros((p * p, p * p)), np.zeros((p, p))
         for key, count in zip(keys, counts, strict=True):
             o = np.flatnonzero(key)
             k = np.zeros((p, p))
             k[np.ix_(o, o)] = np.linalg.inv(implied.sigma[np.ix_(o, o)])
-            info += count * (0.5 * (k @ d_sigma @ k).reshape(len(x), -1) @ flat.T + d_mu @ k @ d_mu.T)
+            weight_cov += count * np.kron(k, k)
+            weight_mu += count * k
+        info += 0.5 * flat @ weight_cov @ flat.T + d_mu @ weight_mu @ d_mu.T
     return (info + info.T) / 2
 
 
