@@ -195,3 +195,12 @@ def test_residuals_per_group_match_lavaan(kind, school):
 
 def test_iterations_count_both_optimizer_stages():
     assert fitted("hs_mg_metric").iterations > 10  # the preconditioned stage did the work; BFGS only polished
+
+
+def test_non_convergence_warning_states_the_criterion(monkeypatch):
+    from analysis.sem import estimator
+
+    monkeypatch.setattr(estimator, "GRADIENT_TOLERANCE", 1e-30)  # no fit gets there
+    with pytest.warns(analysis.ConvergenceWarning, match=r"largest gradient [\d.e-]+, converged below 1e-30\)"):
+        solution = estimator.optimize(fitted("hs").core.model)
+    assert not solution.converged

@@ -162,8 +162,8 @@ def optimize(model: Model, start: np.ndarray | None = None, hessian: np.ndarray 
     converged = bool(np.isfinite(value) and largest < GRADIENT_TOLERANCE)
     if not converged and not quiet:
         warnings.warn(
-            f"the optimizer did not converge ({message.lower()}; largest gradient {largest:.2g}); estimates are "
-            "not trustworthy",
+            f"the optimizer did not converge ({message.lower()}; largest gradient {largest:.2g}, converged below "
+            f"{GRADIENT_TOLERANCE:g}); estimates are not trustworthy",
             ConvergenceWarning,
             stacklevel=3,
         )
