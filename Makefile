@@ -48,6 +48,7 @@ bench: $(BIN)/socialimp
 	$(BIN)/python bench/bench_fit.py
 	$(BIN)/python bench/bench_models.py
 	$(BIN)/python bench/bench_bootstrap.py
+	$(BIN)/python bench/bench_pls.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_survey.py
 

@@ -15,6 +15,7 @@ from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolution
 from .fit import ESTIMATORS, fit
 from .invariance import invariance
 from .load import load
+from .pls import PLSResult, pls
 from .polychoric import PolychoricResult, polychoric
 from .population import Population, population
 from .power import rmsea_power, rmsea_sample_size
@@ -36,6 +37,7 @@ __all__ = [
     "ImproperSolutionWarning",
     "ModelError",
     "ModelSyntaxError",
+    "PLSResult",
     "PolychoricResult",
     "Population",
     "compare",
@@ -44,6 +46,7 @@ __all__ = [
     "harman",
     "invariance",
     "load",
+    "pls",
     "polychoric",
     "population",
     "reliability",

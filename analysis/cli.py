@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 import pandas as pd
@@ -10,11 +11,14 @@ import pandas as pd
 import instrument as instrument_pkg
 from instrument import codebook
 
+from . import syntax
+from .errors import DataError, ModelError
 from .fit import ESTIMATORS, MISSING, fit
 from .invariance import ORDINAL_STEPS, STEPS, invariance
 from .load import load
+from .pls import PLSResult
 from .results import FitResult
-from .sem import GROUP_EQUAL
+from .sem import GROUP_EQUAL, partable
 from .simulate import MECHANISMS, simulate
 
 
@@ -57,22 +61,74 @@ def read_data(args: argparse.Namespace) -> tuple[pd.DataFrame, instrument_pkg.In
     return load(args.data, instrument=ins, include_simulated=SIMULATED.get(args.simulated)), ins
 
 
-def _register_fit(commands: argparse._SubParsersAction) -> None:
-    command = commands.add_parser("fit", help="fit the Social IMP model (or yours) to survey data, as lavaan")
-    add_data_arguments(command)
+def add_model_arguments(command: argparse.ArgumentParser, group_help: str) -> None:
+    """The model and estimation options `fit` and `report` share."""
     command.add_argument("--model", type=Path, help="lavaan model syntax file (default: the instrument's model)")
-    command.add_argument("--estimator", choices=ESTIMATORS, default="ML", help="MLR: robust SEs and scaled test")
+    command.add_argument("--estimator", choices=ESTIMATORS,
+                         help="default ML (with --ordered WLSMV); MLR: robust SEs and scaled test")  # fmt: skip
     command.add_argument("--missing", choices=MISSING, default="listwise", help="fiml (= ml): full-information ML")
     command.add_argument("--ordered", nargs="*", metavar="ITEM",
-                         help="ordinal items (none named: every observed variable); with --estimator WLSMV, DWLS "
-                              "or ULSMV")  # fmt: skip
-    command.add_argument("--group", help="column splitting the rows into groups fitted jointly (multi-group)")
-    command.add_argument("--group-equal", nargs="+", default=[], choices=GROUP_EQUAL, metavar="CLASS",
-                         help="with --group: parameter classes held equal across groups")  # fmt: skip
+                         help="ordinal items (none named: every observed variable); fitted by WLSMV unless "
+                              "--estimator says DWLS or ULSMV")  # fmt: skip
+    command.add_argument("--group", help=group_help)
     command.add_argument("--bootstrap", type=int, default=0, metavar="B", help="bootstrap draws for SEs and CIs")
     command.add_argument("--seed", type=int, help="seed for reproducible bootstrap draws")
     command.add_argument("--n-jobs", type=int, help="processes for the bootstrap (default: all cores)")
-    command.add_argument("--out", type=Path, help="folder for estimates, fit indices, reliability and hypotheses")
+    command.add_argument("--hypothesis", action="append", default=[], metavar="ID=STATEMENT", dest="hypotheses",
+                         help="your own hypothesis, repeatable: 'H1=y ~ x > 0', 'H2=ind := a*b', "
+                         "'H3=compare: <lavaan model>' (replaces the instrument's)")  # fmt: skip
+
+
+def fit_from_args(args: argparse.Namespace, data: pd.DataFrame, ins: instrument_pkg.Instrument, **options):
+    """`analysis.fit` with the options of `add_model_arguments`; without --model, first check that the data
+    hold the bundled model's columns, and say how to pass one's own model when they do not."""
+    if args.model is None:
+        _check_bundled_columns(data, ins)
+    model = args.model.read_text(encoding="utf-8") if args.model else None
+    ordered = ordered_items(args)
+    estimator = args.estimator or ("WLSMV" if ordered else "ML")
+    return fit(data, model, estimator=estimator, missing=args.missing, ordered=ordered, bootstrap=args.bootstrap,
+               seed=args.seed, n_jobs=args.n_jobs, instrument=ins, hypotheses=_hypotheses(args.hypotheses),
+               **options)  # fmt: skip
+
+
+def _check_bundled_columns(data: pd.DataFrame, ins: instrument_pkg.Instrument) -> None:
+    needed = partable.names(syntax.parse(ins.to_lavaan()), True).observed
+    absent = [column for column in needed if column not in data.columns]
+    if not absent:
+        return
+    if len(absent) == len(needed):
+        columns = [str(c) for c in data.columns]
+        seen = f"none of them is in the data, whose columns are {', '.join(columns[:12])}"
+        seen += ", ..." if len(columns) > 12 else ""
+    else:
+        seen = f"{len(absent)} of them are not in the data: {', '.join(absent)}"
+    raise DataError(
+        f"no --model given, so the bundled model of {ins.id} {ins.version} was tried; it needs the columns "
+        f"{', '.join(needed)}; {seen}. For your own data, write your model in lavaan syntax in a file "
+        "(e.g. 'f1 =~ a1 + a2 + a3') and pass --model FILE"
+    )
+
+
+def _hypotheses(given: list[str]) -> dict[str, str] | None:
+    """``--hypothesis ID=STATEMENT`` options as `fit(hypotheses=)` takes them (None when there are none)."""
+    if not given:
+        return None
+    pairs = [text.split("=", 1) for text in given]
+    wrong = next((text for text, pair in zip(given, pairs, strict=True) if len(pair) < 2 or not pair[0].strip()),
+                 None)  # fmt: skip
+    if wrong is not None:
+        raise ValueError(f"--hypothesis {wrong!r}: write ID=STATEMENT, e.g. --hypothesis 'H1=extra ~ agree'")
+    return {key.strip(): statement.strip() for key, statement in pairs}
+
+
+def _register_fit(commands: argparse._SubParsersAction) -> None:
+    command = commands.add_parser("fit", help="fit the Social IMP model (or yours) to survey data, as lavaan")
+    add_data_arguments(command)
+    add_model_arguments(command, "column splitting the rows into groups fitted jointly (multi-group)")
+    command.add_argument("--group-equal", nargs="+", default=[], choices=GROUP_EQUAL, metavar="CLASS",
+                         help="with --group: parameter classes held equal across groups")  # fmt: skip
+    command.add_argument("--out", type=Path, help="folder for every table as CSV and the summary")
     command.set_defaults(run=run_fit)
     steps = commands.add_parser("invariance", help="configural, metric and scalar invariance across groups")
     add_data_arguments(steps)
@@ -96,27 +152,14 @@ def _register_fit(commands: argparse._SubParsersAction) -> None:
 
 def run_fit(args: argparse.Namespace) -> int:
     data, ins = read_data(args)
-    model = args.model.read_text(encoding="utf-8") if args.model else None
-    result = fit(
-        data,
-        model,
-        estimator=args.estimator,
-        missing=args.missing,
-        group=args.group,
-        group_equal=tuple(args.group_equal),
-        ordered=_ordered(args),
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        n_jobs=args.n_jobs,
-        instrument=ins,
-    )
+    result = fit_from_args(args, data, ins, group=args.group, group_equal=tuple(args.group_equal))
     print(result.summary())
     if args.out:
         print(f"\nwrote {', '.join(write_result(result, args.out))} to {args.out}/")
     return 0
 
 
-def _ordered(args: argparse.Namespace) -> bool | list[str]:
+def ordered_items(args: argparse.Namespace) -> bool | list[str]:
     """``--ordered`` as `analysis.fit` takes it: absent False, bare True, else the items named."""
     return False if args.ordered is None else (args.ordered or True)
 
@@ -125,7 +168,12 @@ def run_invariance(args: argparse.Namespace) -> int:
     data, ins = read_data(args)
     model = args.model.read_text(encoding="utf-8") if args.model else None
     table = invariance(
-        data, model, args.group, steps=tuple(args.steps) if args.steps else None, ordered=_ordered(args), instrument=ins
+        data,
+        model,
+        args.group,
+        steps=tuple(args.steps) if args.steps else None,
+        ordered=ordered_items(args),
+        instrument=ins,
     )
     print(table.round(3).to_string())
     if args.out:
@@ -135,14 +183,42 @@ def run_invariance(args: argparse.Namespace) -> int:
 
 
 def write_result(result: FitResult, out: Path) -> list[str]:
-    """Write a fit's tables as CSV and its summary as text into `out`; return the file names."""
+    """Write every table of a fit as CSV and its summary as text into `out`; return the file names.
+
+    Reliability and item statistics for a model with factors, HTMT2 and Fornell-Larcker with two or
+    more, R² and modification indices when the result offers them, hypotheses when there are any.
+    """
     out.mkdir(parents=True, exist_ok=True)
     tables = {"estimates": result.estimates, "fit_indices": result.fit_indices.rename("value")}
-    if result.instrument is not None and not result.ordinal:  # reliability and hypotheses of continuous items only
-        tables |= {"reliability": result.reliability, "item_stats": result.item_stats, "htmt": result.htmt2,
-                   "hypotheses": result.hypotheses}  # fmt: skip
+    if result.measurement:
+        tables |= {"reliability": result.reliability, "item_stats": result.item_stats}
+    if len(result.measurement) > 1:
+        tables |= {"htmt": result.htmt2, "fornell_larcker": result.fornell_larcker}
+    if getattr(result, "r2", None) is not None:
+        tables["r2"] = result.r2
+    if getattr(result, "modindices", None) is not None:
+        with contextlib.suppress(ModelError):  # not computed for every fit (ordinal items): left out
+            tables["modindices"] = result.modindices()
+    if not result.hypotheses.empty:
+        tables["hypotheses"] = result.hypotheses
     for name, table in tables.items():
-        table.to_csv(out / f"{name}.csv", index=name != "estimates")
+        table.to_csv(out / f"{name}.csv", index=name not in ("estimates", "modindices"))
+    (out / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
+    return [f"{name}.csv" for name in tables] + ["summary.txt"]
+
+
+def write_pls_result(result: PLSResult, out: Path) -> list[str]:
+    """Write a PLS estimate's tables as CSV and its summary as text into `out`; return the file names."""
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {"paths": result.paths, "indirect_effects": result.indirect_effects, "total_effects": result.total_effects,
+              "outer": result.outer, "reliability": result.reliability, "htmt": result.htmt_ci, "vif": result.vif,
+              "f2": result.f2, "r2": pd.DataFrame({"r2": result.r2, "r2_adj": result.r2_adj})}  # fmt: skip
+    if result.instrument is not None:
+        tables["hypotheses"] = result.hypotheses
+    if result.groups is not None:
+        tables |= {"mga": result.mga, "micom": result.micom}
+    for name, table in tables.items():
+        table.to_csv(out / f"{name}.csv", index=name in ("reliability", "r2", "micom"))
     (out / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
     return [f"{name}.csv" for name in tables] + ["summary.txt"]
 

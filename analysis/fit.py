@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 
 import instrument as instrument_pkg
 
+from . import hypotheses as hypothesis_tests
 from . import sem, syntax
 from .data import close_match, numeric, reverse_code, warn_outliers
 from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolutionWarning, ModelError
@@ -50,6 +51,7 @@ def fit(
     value_labels: dict | None = None,
     reverse: tuple[str, ...] | list[str] = (),
     scale_range: tuple[float, float] | None = None,
+    hypotheses: dict[str, str] | None = None,
 ) -> FitResult:
     """Estimate a structural equation model and everything a paper reports about it, as lavaan's ``sem()``.
 
@@ -91,13 +93,14 @@ def fit(
         fixed at 0 and residual variances (derived from the loadings under "delta").
     parameterization : {"delta", "theta"}
         Of ordinal items, as lavaan's: "delta", latent responses of unit variance, their residual
-        variances derived; "theta" (one group), residual variances fixed at 1, the scales ``~*~``
-        derived.
+        variances derived; "theta", residual variances fixed at 1 (free in groups 2.. where
+        thresholds are held equal), the scales ``~*~`` derived.
     identification : {"lavaan", "Wu.Estabrook.2016"}
         How ordinal items are identified across groups: lavaan's defaults, or Wu & Estabrook's (2016)
         as semTools' ``measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")`` builds it
-        (needs `std_lv`): with thresholds equal, the items' intercepts and scales are free in groups
-        2.. and the latent means stay 0; with loadings equal too, the latent variances are free there.
+        (needs `std_lv`): with thresholds equal, the items' intercepts and scales (theta: residual
+        variances) are free in groups 2.. and the latent means stay 0; with loadings equal too, the
+        latent variances are free there.
     bootstrap : int
         Nonparametric bootstrap draws (0: none), resampled within groups; ``se`` is the SD of the
         draws and the CI percentile intervals, for free and ``:=`` parameters (lavaan's
@@ -120,6 +123,11 @@ def fit(
         instrument's reverse-keyed items are recoded anyway), as `analysis.reliability`.
     scale_range : (min, max), optional
         The response scale's ends; needed with `reverse`.
+    hypotheses : dict, optional
+        Your own hypotheses, id -> statement, tested in ``res.hypotheses`` and the report instead of
+        the instrument's: ``"y ~ x"`` (or ``"y ~ x > 0"``, ``"< 0"``), ``"ind := a*b"`` (added to the
+        model when new), ``"compare: <lavaan model>"`` (the model against a rival); see
+        `analysis.hypotheses`.
 
     Returns
     -------
@@ -131,12 +139,15 @@ def fit(
     >>> res = analysis.fit(analysis.simulate(500, seed=1))
     >>> res.fit_indices[["chisq", "df", "cfi", "rmsea", "srmr"]]  # doctest: +SKIP
     >>> print(res.summary())  # doctest: +SKIP
+    >>> analysis.fit(data, model, hypotheses={"H1": "dem65 ~ dem60 > 0", "H2": "ind := g1*b2"})  # doctest: +SKIP
     """
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
     missing = "fiml" if missing == "ml" else missing
     ins = instrument or instrument_pkg.load()
     text = model if model is not None else ins.to_lavaan()
+    claims = hypothesis_tests.parse(hypotheses, syntax.parse(text), grouped=group is not None)
+    text = hypothesis_tests.with_definitions(text, claims)
     parsed = syntax.parse(text)
     names = partable.names(parsed, fixed_x)
     settings = sem.Settings(estimator, missing, information, std_lv, orthogonal, fixed_x, meanstructure,
@@ -194,6 +205,12 @@ def fit(
         bootstrap_failed=0 if boot is None else boot.failed,
         groups=None if single else labels,
         core=result,
+        claims=claims,
+        options=dict(estimator=estimator, missing=missing, group=group, group_equal=group_equal,
+                     group_partial=group_partial, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x,
+                     meanstructure=meanstructure, information=information, ordered=ordered,
+                     parameterization=parameterization, identification=identification, instrument=instrument,
+                     reverse=tuple(reverse), scale_range=scale_range),
     )  # fmt: skip
 
 

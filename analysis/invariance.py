@@ -58,6 +58,7 @@ def invariance(
     estimator: str | None = None,
     missing: str = "listwise",
     ordered: bool | list[str] | tuple[str, ...] = False,
+    parameterization: str = "delta",
     instrument: instrument_pkg.Instrument | None = None,
 ) -> pd.DataFrame:
     """Fit the nested invariance models and compare each with the one before.
@@ -84,6 +85,8 @@ def invariance(
         2000, ``lavTestLRT``'s default for them) and the scaled indices, which the decision uses.
     ordered : bool or list of str
         Ordinal items, as `analysis.fit`: Wu & Estabrook's (2016) steps (module docstring).
+    parameterization : {"delta", "theta"}
+        Of the ordinal items, as `analysis.fit` (the steps' fit and differences do not depend on it).
     instrument : Instrument, optional
         The instrument whose model (when `model` is None) and reverse-keyed items are used;
         default: the bundled Social IMP instrument.
@@ -116,7 +119,8 @@ def invariance(
     options = {"ordered": ordered, "std_lv": True, "identification": "Wu.Estabrook.2016"} if ordered else {}
     estimator = estimator or ("WLSMV" if ordered else "ML")
     fits = {step: fit(data, text, group=group, group_equal=table_of_steps[step], estimator=estimator,
-                      missing=missing, instrument=ins, **options) for step in steps}  # fmt: skip
+                      missing=missing, parameterization=parameterization, instrument=ins, **options)
+            for step in steps}  # fmt: skip
     indices = next(iter(fits.values())).fit_indices
     scaled = "chisq_scaled" in indices
     if ordered:

@@ -66,6 +66,8 @@ class FitResult:
     # `latent_cov` are then stacked by group (outer index the group label), `estimates` has a `group` column.
     groups: pd.Series | None = field(default=None, repr=False)
     core: sem.Fit | None = field(default=None, repr=False)  # the SEM core's fit: its model and optimum
+    claims: tuple = field(default=(), repr=False)  # the user's hypotheses (`fit(hypotheses=)`), parsed
+    options: dict = field(default_factory=dict, repr=False)  # fit()'s options but the bootstrap: to fit a rival alike
 
     @property
     def n(self) -> int:
@@ -75,10 +77,6 @@ class FitResult:
     def ordinal(self) -> bool:
         """Whether the items were fitted as ordinal (thresholds and polychorics)."""
         return self.estimator in ORDINAL
-
-    def _continuous_only(self, what: str) -> None:
-        if self.ordinal:
-            raise ModelError(f"{what}: not available for ordinal items ({self.estimator} fit) yet")
 
     @property
     def group_sizes(self) -> pd.Series | None:
@@ -112,7 +110,8 @@ class FitResult:
         """Per construct: ``alpha, alpha_ci_lower, alpha_ci_upper, omega, cr, ave``; see `validity`.
 
         Ordinal fits: ``alpha`` is ordinal alpha and ``omega`` the categorical omega (`analysis.reliability`),
-        both from the polychoric matrix, with ``cr`` and ``ave``; ``attrs["basis"]`` says so.
+        both from the polychoric matrix, with ``cr`` and ``ave``; ``attrs["basis"]`` says so. Of a multi-group
+        ordinal fit with `group_equal` (free scales, intercepts or means in groups 2..) they are refused.
         """
         if self.ordinal:
             return self._ordinal_reliability()
@@ -123,8 +122,18 @@ class FitResult:
         )  # fmt: skip
         return alphas.join(composite).rename_axis("construct")
 
+    @property
+    def _reliability_refused(self) -> str | None:
+        """Why `reliability` is refused, or None."""
+        if self.ordinal and self.core.settings.group_equal:
+            return ("reliability of a multi-group ordinal fit with group_equal: semTools' compRelSEM and AVE are "
+                    "reproduced for groups fitted without equality constraints only")  # fmt: skip
+        return None
+
     def _ordinal_reliability(self) -> pd.DataFrame:
         """semTools' compRelSEM (categorical omega; ordinal alpha with tau.eq, ord.scale = FALSE) and AVE."""
+        if self._reliability_refused:
+            raise ModelError(self._reliability_refused)
         psi = pd.Series(np.diag(self.latent_cov), index=self.latent_cov.index)
         composite = validity.composite_reliability(self.loadings(), self.loadings(standardized=True), psi,
                                                    self.sample_cov)  # fmt: skip
@@ -189,11 +198,15 @@ class FitResult:
 
     @cached_property
     def hypotheses(self) -> pd.DataFrame:
-        """One row per hypothesis of the instrument (fits of the default model only): evidence and decision."""
-        if self.instrument is None:
+        """One row per hypothesis, evidence and decision: those given to `fit(hypotheses=)`, else the
+        instrument's (fits of its default model only).
+
+        Of an ordinal fit, the model comparison refits both models as ordinal by the same estimator; the
+        multi-group comparison of paths is left "not evaluated" (equal regressions are not supported there).
+        """
+        if not self.claims and self.instrument is None:
             return pd.DataFrame(columns=hypotheses.COLUMNS)
-        self._continuous_only("the hypothesis tests (some refit the items as continuous)")
-        return hypotheses.evaluate(self, self.raw)
+        return hypotheses.evaluate(self, self.raw, self.claims)
 
     @cached_property
     def power(self) -> pd.Series:
@@ -313,7 +326,9 @@ class FitResult:
         if len(r2):
             lines += ["", "R-Square", r2.round(3).to_string(header=False) if self.groups is None
                       else r2.round(3).to_string()]  # fmt: skip
-        if "alpha" in self.reliability:
+        if self._reliability_refused:
+            lines += ["", f"Reliability: not computed ({self._reliability_refused})"]
+        elif "alpha" in self.reliability:
             basis = f" ({self.reliability.attrs['basis']})" if self.ordinal else ""
             lines += ["", f"Reliability{basis}", self.reliability.round(3).to_string()]
         lines += ["", *self._checks()]
@@ -353,18 +368,17 @@ class FitResult:
                       f"({vif.idxmax()}; > 3.3 flags bias)"]  # fmt: skip
         return lines
 
-    def report(self, out_dir, formats=("html", "pdf", "tex", "docx"), title: str | None = None) -> list:
-        """Write the paper-ready report (see `reports.render`) into `out_dir`; return the files."""
+    def report(self, out_dir, formats=("html", "pdf", "tex", "docx"), title: str | None = None, **options) -> list:
+        """Write the paper-ready report into `out_dir`; return the files. `options`: `reports.render`'s
+        (``cutoffs``, ``labels``, ``style``)."""
         if self.groups is not None:
             raise ValueError(
                 "the paper report covers single-group fits; for a multi-group fit use summary(), the estimates "
                 "(column 'group') and analysis.invariance()"
             )
-        if self.ordinal:
-            raise ValueError(f"the paper report does not cover ordinal ({self.estimator}) fits yet; use summary()")
         import reports  # reports reads results; imported here so analysis never needs it to fit
 
-        return reports.render(self, out_dir, formats=formats, title=title)
+        return reports.render(self, out_dir, formats=formats, title=title, **options)
 
     def to_dict(self) -> dict:
         """Plain Python (JSON-ready) form of the result."""
@@ -379,7 +393,7 @@ class FitResult:
                 "id": self.instrument.id, "version": self.instrument.version, "hash": self.instrument.content_hash},
             "fit_indices": {k: float(v) for k, v in self.fit_indices.items()},
             "estimates": _records(self.estimates),
-            "reliability": _records(self.reliability.reset_index()),
+            "reliability": None if self._reliability_refused else _records(self.reliability.reset_index()),
             "htmt": _records(self.htmt.reset_index(names=index)),
             "htmt2": _records(self.htmt2.reset_index(names=index)),
             "power": {k: float(v) for k, v in self.power.items()},

@@ -13,7 +13,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from timing import lavaan_seconds, timed
+from timing import lavaan_seconds, print_against_lavaan, timed
 
 import analysis
 import instrument
@@ -62,10 +62,7 @@ def main() -> None:
         seconds = timed(ours, args.repeat)
         reference = lavaan_seconds(frame, MODEL, f"fitMeasures(cfa(model, data = data{r_options}))", args.repeat)
         line = f"25-item five-factor CFA, {name}, n={args.n:,}: socialimp {seconds:.3f} s"
-        if reference is None:
-            print(f"{line}; lavaan not available")
-        else:
-            print(f"{line}; lavaan {reference:.3f} s; our time / lavaan's {seconds / reference:.2f}")
+        print_against_lavaan(line, seconds, reference)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import argparse
 
 import pandas as pd
 from bench_models import MODEL, five_factor_data
-from timing import lavaan_seconds, timed
+from timing import lavaan_seconds, print_against_lavaan, timed
 
 import analysis
 import instrument
@@ -43,10 +43,7 @@ def main() -> None:
     call = 'fitMeasures(cfa(model, data = data, ordered = TRUE, estimator = "WLSMV"))'
     reference = lavaan_seconds(data, MODEL, call, args.repeat)
     line = f"25-item five-factor ordinal CFA (5 categories), WLSMV, n={args.n:,}: socialimp {seconds:.3f} s"
-    if reference is None:
-        print(f"{line}; lavaan not available")
-    else:
-        print(f"{line}; lavaan {reference:.3f} s; our time / lavaan's {seconds / reference:.2f}")
+    print_against_lavaan(line, seconds, reference)
 
 
 if __name__ == "__main__":

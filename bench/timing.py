@@ -49,3 +49,11 @@ def lavaan_seconds(data: pd.DataFrame, model: str, call: str, repeat: int) -> fl
         script.write_text(LAVAAN.format(data=csv, model=syntax, repeat=repeat, call=call), encoding="utf-8")
         run = subprocess.run(["Rscript", str(script)], capture_output=True, text=True, check=False)
     return float(run.stdout.split()[0]) if run.returncode == 0 else None
+
+
+def print_against_lavaan(line: str, seconds: float, reference: float | None) -> None:
+    """Print `line` with lavaan's time `reference` (None: not available) and our time as a share of it."""
+    if reference is None:
+        print(f"{line}; lavaan not available")
+    else:
+        print(f"{line}; lavaan {reference:.3f} s; our time / lavaan's {seconds / reference:.2f}")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 COLUMNS = [
     "variable", "item", "section", "label", "wording", "type", "scale", "value_labels",
-    "construct", "reverse", "required", "show_if",
+    "construct", "construct_label", "reverse", "required", "show_if",
 ]  # fmt: skip
 SELECTED = {1: "Selected", 0: "Not selected"}
 PAGE_PREFIX = "page_s__"
@@ -27,7 +27,8 @@ def build(instrument: Instrument) -> pd.DataFrame:
 
     Multi-choice items give one 0/1 column per option (SPSS's multiple-dichotomy layout);
     derived variables close the table with type ``derived``. ``value_labels`` holds a dict
-    code -> label; missing-value codes are in ``instrument.missing_codes``.
+    code -> label; missing-value codes are in ``instrument.missing_codes``. ``construct_label`` names
+    what the item's construct measures, so the codebook reads on its own.
 
     Examples
     --------
@@ -35,6 +36,8 @@ def build(instrument: Instrument) -> pd.DataFrame:
     >>> cb = instrument.load().codebook()
     >>> cb.set_index("variable").loc["inf_1", "construct"]
     'inf'
+    >>> cb.set_index("variable").loc["ltr_1", "construct_label"]
+    'Long-term relationship'
     """
     rows = [
         row for section in instrument.sections for item in section.items for row in _rows(instrument, section.id, item)
@@ -62,6 +65,7 @@ def _rows(instrument: Instrument, section: str, item: Item) -> list[dict]:
         "type": item.type,
         "scale": item.scale,
         "construct": item.construct,
+        "construct_label": instrument.constructs[item.construct].label if item.construct else None,
         "reverse": item.reverse,
         "required": item.required,
         "show_if": f"{item.show_if.item} >= {item.show_if.min}" if item.show_if else None,

@@ -10,7 +10,7 @@ from .checks import path_label
 if TYPE_CHECKING:
     from .model import Instrument
 
-MODELS = ("sem", "cfa", "six_factor", "one_factor")
+MODELS = ("sem", "cfa", "six_factor", "one_factor", "pls")
 ONE_FACTOR = "general"
 
 
@@ -24,7 +24,8 @@ def syntax(instrument: Instrument, model: str = "sem") -> str:
         ``<outcome>_<predictor>``) and the indirect effects as ``:=`` products of those labels.
         ``"cfa"``: every construct, covarying freely. ``"six_factor"``: only the six framework
         variables (RQ2). ``"one_factor"``: the framework items on a single factor ``general``,
-        the rival model of RQ2.
+        the rival model of RQ2. ``"pls"``: the sem model for `analysis.pls` (its PLS syntax is lavaan's without
+        labels and ``:=``), only the constructs on a structural path.
 
     Examples
     --------
@@ -41,6 +42,13 @@ def syntax(instrument: Instrument, model: str = "sem") -> str:
         items = [item for c in instrument.framework_constructs for item in members[c]]
         return "\n".join([header, f"{ONE_FACTOR} =~ {' + '.join(items)}", ""])
     constructs = instrument.framework_constructs if model == "six_factor" else list(members)
+    if model == "pls":
+        paths = instrument.spec.model.paths
+        on_paths = {c for outcome, predictors in paths.items() for c in (outcome, *predictors)}
+        lines = [header, "# measurement model"]
+        lines += [f"{c} =~ {' + '.join(members[c])}" for c in constructs if c in on_paths]
+        lines += ["# structural model"] + [f"{outcome} ~ {' + '.join(p)}" for outcome, p in paths.items()]
+        return "\n".join([*lines, ""])
     lines = [header, "# measurement model"]
     lines += [f"{c} =~ {' + '.join(members[c])}" for c in constructs]
     if model == "sem":

@@ -7,6 +7,7 @@ Examples
 >>> files = reports.render(res, "out/report", formats=("html", "tex", "docx"))  # doctest: +SKIP
 """
 
+from .criteria import Cutoffs
 from .render import FORMATS, render
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "Cutoffs", "render"]

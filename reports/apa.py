@@ -64,4 +64,9 @@ def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def listed(names: list[str]) -> str:
+    """Names in running text: ``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 STARS_NOTE = "* p < .05. ** p < .01. *** p < .001."

@@ -15,6 +15,8 @@ from analysis import FitResult
 from . import apa
 from .tables import construct_label
 
+PNG_DPI = 300  # print resolution; Word places the PNG at its natural size at this density (reports.word)
+
 
 def path_diagram(result: FitResult, *, items: bool = False) -> graphviz.Digraph:
     """A graphviz graph of the structural model (and its measurement model with `items`).
@@ -41,16 +43,20 @@ def path_diagram(result: FitResult, *, items: bool = False) -> graphviz.Digraph:
 
 
 def write_diagram(result: FitResult, folder: Path, *, items: bool = False) -> tuple[str, list[Path]]:
-    """Write ``path_diagram.svg/.pdf/.png`` into `folder`; return the SVG text and the files.
+    """Write ``path_diagram.svg/.pdf/.png`` (the PNG at 300 dpi) into `folder`; return the SVG text and the files.
 
     Needs Graphviz's ``dot`` program (Debian package ``graphviz``).
     """
-    graph = path_diagram(result, items=items)
+    return write_graph(path_diagram(result, items=items), folder)
+
+
+def write_graph(graph: graphviz.Digraph, folder: Path) -> tuple[str, list[Path]]:
+    """Write `graph` as ``path_diagram.svg/.pdf/.png`` into `folder`; return the SVG text and the files."""
     files = []
     try:
         for fmt in ("svg", "pdf", "png"):
             target = folder / f"path_diagram.{fmt}"
-            target.write_bytes(graph.pipe(format=fmt))
+            target.write_bytes((graph if fmt != "png" else _at_dpi(graph, PNG_DPI)).pipe(format=fmt))
             files.append(target)
     except graphviz.ExecutableNotFound:
         raise RuntimeError(
@@ -58,3 +64,10 @@ def write_diagram(result: FitResult, folder: Path, *, items: bool = False) -> tu
         ) from None
     svg = files[0].read_text(encoding="utf-8")
     return svg[svg.index("<svg") :], files
+
+
+def _at_dpi(graph: graphviz.Digraph, dpi: int) -> graphviz.Digraph:
+    """The graph drawn at `dpi` (print resolution for the PNG; SVG and PDF are vector graphics)."""
+    copy = graph.copy()
+    copy.graph_attr["dpi"] = str(dpi)
+    return copy

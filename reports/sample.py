@@ -87,8 +87,13 @@ def missing_handling(result: FitResult) -> str:
     >>> missing_handling(res)  # doctest: +SKIP
     "listwise deletion: 12 rows incomplete on the model's variables left out"
     """
+    if result.missing == "mean":  # PLS-SEM
+        return f"mean replacement: {result.imputed} missing {'answer' if result.imputed == 1 else 'answers'} replaced"
     if result.missing == "fiml":
         method, rows = "full-information maximum likelihood (FIML)", "answering none of the model's variables"
+    elif result.missing == "pairwise":
+        method = "pairwise deletion (each polychoric correlation from the respondents answering both items)"
+        rows = "answering none of the model's variables"
     else:
         method, rows = "listwise deletion", "incomplete on the model's variables"
     return f"{method}: {result.dropped} {'row' if result.dropped == 1 else 'rows'} {rows} left out"

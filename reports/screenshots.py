@@ -18,6 +18,7 @@ from pathlib import Path
 
 import analysis
 
+from .diagram import path_diagram
 from .render import render
 
 CHROMIUM = "/usr/bin/chromium"
@@ -76,11 +77,13 @@ def screenshots(out_dir, result: analysis.FitResult | None = None) -> list[Path]
     out.mkdir(parents=True, exist_ok=True)
     # The browser first: a missing one is said at once, not after the fit.
     with chromium() as browser, tempfile.TemporaryDirectory() as folder:
-        render(result or demo_result(), folder, formats=("html",))
+        result = result or demo_result()
+        render(result, folder, formats=("html",))
         page = browser.new_page(viewport=VIEWPORT)
         page.goto((Path(folder) / "report.html").as_uri())
         page.screenshot(path=out / "report.png")
-        shutil.copyfile(Path(folder) / "path_diagram.png", out / "path_diagram.png")
+        # At screen resolution: the report's own PNG is drawn at 300 dpi for print.
+        (out / "path_diagram.png").write_bytes(path_diagram(result).pipe(format="png"))
     return [out / "report.png", out / "path_diagram.png"]
 
 

@@ -18,10 +18,15 @@ import numpy as np
 import pandas as pd
 
 from analysis import FitResult
+from analysis.hypotheses import GENERAL_RIVAL_RULE
 
-from . import apa, sample
+from . import apa, criteria, sample
 
 HTMT_LIMITS = (0.85, 0.90)  # Henseler et al. (2015): conceptually similar (.90) and distinct (.85) constructs
+ESTIMATORS = {"ML": "Maximum likelihood", "MLR": "Robust maximum likelihood (MLR)",
+              "WLSMV": "Robust diagonally weighted least squares (WLSMV), ordinal items",
+              "DWLS": "Diagonally weighted least squares (DWLS), ordinal items",
+              "ULSMV": "Robust unweighted least squares (ULSMV), ordinal items"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,15 +49,23 @@ class Table:
         return pd.DataFrame(self.rows, columns=self.columns)
 
 
-def build(result: FitResult) -> list[Table]:
+def build(result: FitResult, cutoffs: criteria.Cutoffs | None = None, labels: dict | None = None) -> list[Table]:
     """Every table a journal asks for, numbered in order; tables a result cannot fill are left out.
 
-    When simulated respondents were analysed, every table's note says so first: a LaTeX table is
-    one file, ``\\input`` on its own, and must not pass for real data.
+    `cutoffs` are the fit cutoffs of the model fit table (default Hu and Bentler 1999); `labels`
+    (variable -> wording) fill the item table's wording column for data without an instrument.
     """
-    makers = [_sample, _items, _reliability, _htmt, _fornell_larcker, _fit, _paths, _hypotheses]
-    drafts = [draft for make in makers if (draft := make(result)) is not None]
-    tables = [Table(number, *draft) for number, draft in enumerate(drafts, start=1)]
+    cutoffs = criteria.Cutoffs.of(cutoffs)
+    drafts = [_sample(result), _items(result, labels or {}), _reliability(result), _htmt(result),
+              _fornell_larcker(result), _fit(result, cutoffs), _paths(result), hypotheses_table(result)]  # fmt: skip
+    return numbered(drafts, result)
+
+
+def numbered(drafts: list, result) -> list[Table]:
+    """Tables from (title, columns, rows, note) drafts, None ones left out, numbered in order; when simulated
+    respondents were analysed, every table's note says so first: a LaTeX table is one file, ``\\input`` on
+    its own, and must not pass for real data."""
+    tables = [Table(number, *draft) for number, draft in enumerate([d for d in drafts if d is not None], start=1)]
     notice = sample.notice(result)
     if notice is None:
         return tables
@@ -68,8 +81,10 @@ def construct_label(result: FitResult, construct: str) -> str:
 def _sample(result: FitResult):
     rows = [
         *sample.rows(result),
-        ["Estimator", {"ML": "Maximum likelihood", "MLR": "Robust maximum likelihood (MLR)"}[result.estimator]],
+        ["Estimator", ESTIMATORS[result.estimator]],
     ]
+    if result.ordinal:
+        rows.append(["Parameterization", result.core.settings.parameterization.capitalize()])
     if result.bootstrap:
         rows.append(["Bootstrap draws (failed)", f"{result.bootstrap} ({result.bootstrap_failed})"])
     if result.reverse_coded:
@@ -91,19 +106,23 @@ def _instrument(result: FitResult) -> list[list[str]]:
     return rows
 
 
-def _items(result: FitResult):
+def _items(result: FitResult, labels: dict):
     stats = result.item_stats
     loadings = pd.concat(result.loadings(standardized=True).values())
-    wording = _wording(result)
+    wording = {**_wording(result), **labels}
     rows = [
         [construct_label(result, row.construct), row.Index, wording.get(row.Index, ""), apa.number(row.mean),
          apa.number(row.sd), apa.bounded(loadings.get(row.Index, np.nan)), apa.bounded(row.r_drop)]
         for row in stats.itertuples()
     ]  # fmt: skip
+    columns = ["Construct", "Item", "Wording", "M", "SD", "λ", "r_drop"]
+    if not any(row[2] for row in rows):  # data without an instrument or labels: no empty column
+        columns.pop(2)
+        rows = [row[:2] + row[3:] for row in rows]
     note = "M = mean; SD = standard deviation; λ = standardized loading; r_drop = corrected item-total correlation."
     if result.reverse_coded:
         note += f" Reverse-keyed items recoded before analysis: {', '.join(result.reverse_coded)}."
-    return "Item statistics", ["Construct", "Item", "Wording", "M", "SD", "λ", "r_drop"], rows, note
+    return "Item statistics", columns, rows, note
 
 
 def _wording(result: FitResult) -> dict[str, str]:
@@ -113,19 +132,44 @@ def _wording(result: FitResult) -> dict[str, str]:
     return dict(zip(book.variable, book.wording, strict=True))
 
 
+def _checked(value: float, failed: bool) -> str:
+    return apa.bounded(value) + (criteria.MARK if failed else "")
+
+
 def _reliability(result: FitResult):
     table = result.reliability
+    if result.ordinal:
+        return _ordinal_reliability(result, table)
+    below = criteria.below_threshold
     rows = [
-        [construct_label(result, c), apa.bounded(r.alpha), apa.interval(r.alpha_ci_lower, r.alpha_ci_upper, bound=True),
-         apa.bounded(r.omega), apa.bounded(r.cr), apa.bounded(r.ave)]
+        [construct_label(result, c), _checked(r.alpha, below("alpha", r.alpha)),
+         apa.interval(r.alpha_ci_lower, r.alpha_ci_upper, bound=True), _checked(r.omega, below("omega", r.omega)),
+         _checked(r.cr, below("cr", r.cr)), _checked(r.ave, below("ave", r.ave))]
         for c, r in zip(table.index, table.itertuples(), strict=True)
     ]  # fmt: skip
     note = (
         "α = Cronbach's alpha with Feldt 95% CI; ω = omega (semTools compRelSEM); CR = composite reliability "
         "(Jöreskog's ρ from standardized loadings); AVE = average variance extracted. Common thresholds: "
-        "α, ω, CR ≥ .70; AVE ≥ .50."
+        f"α, ω, CR ≥ .70; AVE ≥ .50. {criteria.MARK} below its threshold."
     )
     return "Reliability and convergent validity", ["Construct", "α", "95% CI", "ω", "CR", "AVE"], rows, note
+
+
+def _ordinal_reliability(result: FitResult, table: pd.DataFrame):
+    below = criteria.below_threshold
+    rows = [
+        [construct_label(result, c), _checked(r.alpha, below("alpha", r.alpha)),
+         _checked(r.omega, below("omega", r.omega)), _checked(r.cr, below("cr", r.cr)),
+         _checked(r.ave, below("ave", r.ave))]
+        for c, r in zip(table.index, table.itertuples(), strict=True)
+    ]  # fmt: skip
+    note = (
+        "Ordinal α = alpha of the polychoric correlations (semTools compRelSEM, tau.eq = TRUE, ord.scale = FALSE); "
+        "ω = categorical omega (Green & Yang, 2009; semTools compRelSEM); CR = composite reliability (Jöreskog's ρ "
+        "from standardized loadings); AVE = average variance extracted. Common thresholds: α, ω, CR ≥ .70; "
+        f"AVE ≥ .50. {criteria.MARK} below its threshold."
+    )
+    return "Reliability and convergent validity", ["Construct", "Ordinal α", "ω", "CR", "AVE"], rows, note
 
 
 def _htmt(result: FitResult):
@@ -133,14 +177,16 @@ def _htmt(result: FitResult):
         return None
     matrix = result.htmt2
 
-    def cell(value: float) -> str:
+    def cell(a: str, b: str) -> str:
+        value = matrix.loc[a, b]
         mark = "‡" if value > HTMT_LIMITS[1] else "†" if value > HTMT_LIMITS[0] else ""
         return apa.bounded(value) + mark
 
-    rows = _lower_triangle(result, matrix, cell, diagonal=lambda c: "—")
+    rows = lower_triangle(result, matrix, cell, diagonal=lambda c: "—")
     note = (
-        "Heterotrait-monotrait ratios with geometric means (HTMT2; Roemer et al., 2021). "
-        "† above .85, ‡ above .90 (Henseler et al., 2015): discriminant validity is in doubt."
+        "Heterotrait-monotrait ratios with geometric means (HTMT2; Roemer et al., 2021)"
+        + (", from the polychoric correlations. " if result.ordinal else ". ")
+        + "† above .85, ‡ above .90 (Henseler et al., 2015): discriminant validity is in doubt."
     )
     return "Discriminant validity: HTMT", ["Construct", *range_labels(matrix)], rows, note
 
@@ -149,10 +195,15 @@ def _fornell_larcker(result: FitResult):
     if len(result.measurement) < 2:
         return None
     matrix = result.fornell_larcker
-    rows = _lower_triangle(result, matrix, apa.bounded, diagonal=lambda c: apa.bounded(matrix.loc[c, c]))
+
+    def cell(a: str, b: str) -> str:
+        return _checked(matrix.loc[a, b], criteria.fornell_larcker_fails(matrix, a, b))
+
+    rows = lower_triangle(result, matrix, cell, diagonal=lambda c: apa.bounded(matrix.loc[c, c]))
     note = (
         "Diagonal: square root of AVE; below: latent correlations. Fornell-Larcker criterion: each diagonal value "
-        "exceeds the correlations in its row and column."
+        f"exceeds the correlations in its row and column. {criteria.MARK} the correlation reaches the square root "
+        "of the AVE of one or both constructs: the criterion fails."
     )
     return "Discriminant validity: Fornell-Larcker criterion", ["Construct", *range_labels(matrix)], rows, note
 
@@ -162,59 +213,83 @@ def range_labels(matrix: pd.DataFrame) -> list[str]:
     return [str(k) for k in range(1, len(matrix) + 1)]
 
 
-def _lower_triangle(result, matrix: pd.DataFrame, cell, diagonal) -> list[list[str]]:
+def lower_triangle(result, matrix: pd.DataFrame, cell, diagonal) -> list[list[str]]:
+    """Rows ``k. construct`` of a construct matrix: `cell` below the diagonal, `diagonal` on it, blank above."""
     names = list(matrix.index)
     rows = []
     for i, a in enumerate(names):
         row = [f"{i + 1}. {construct_label(result, a)}"]
-        row += [cell(matrix.loc[a, b]) if j < i else diagonal(a) if j == i else "" for j, b in enumerate(names)]
+        row += [cell(a, b) if j < i else diagonal(a) if j == i else "" for j, b in enumerate(names)]
         rows.append(row)
     return rows
 
 
-def _fit(result: FitResult):
-    fi = result.fit_indices
+def _fit(result: FitResult, cutoffs: criteria.Cutoffs):
+    fi, cut = result.fit_indices, cutoffs.text
     rows = [
         ["χ²", f"{apa.number(fi.chisq)} (df = {fi.df:.0f})", ""],
         ["p", apa.p_value(fi.pvalue), "> .05"],
-        ["CFI", apa.bounded(fi.cfi, 3), "≥ .95"],
-        ["TLI", apa.bounded(fi.tli, 3), "≥ .95"],
+        ["CFI", apa.bounded(fi.cfi, 3), cut("cfi")],
+        ["TLI", apa.bounded(fi.tli, 3), cut("tli")],
         ["RMSEA [90% CI]", f"{apa.bounded(fi.rmsea, 3)} {apa.interval(fi.rmsea_ci_lower, fi.rmsea_ci_upper, 3, True)}",
-         "≤ .06"],
-        ["SRMR", apa.bounded(fi.srmr, 3), "≤ .08"],
+         cut("rmsea")],
+        ["SRMR", apa.bounded(fi.srmr, 3), cut("srmr")],
     ]  # fmt: skip
-    if "chisq_scaled" in fi:
+    if "chisq_scaled" in fi and result.ordinal:
         rows += [
-            ["Scaled χ² (Yuan-Bentler)", f"{apa.number(fi.chisq_scaled)} (c = {apa.number(fi.scaling_factor, 3)})", ""],
-            ["Robust CFI", apa.bounded(fi.cfi_robust, 3), "≥ .95"],
-            ["Robust TLI", apa.bounded(fi.tli_robust, 3), "≥ .95"],
+            [f"Scaled-shifted χ² ({result.estimator})", f"{apa.number(fi.chisq_scaled)} (df = {fi.df_scaled:.0f})", ""],
+            ["p (scaled)", apa.p_value(fi.pvalue_scaled), "> .05"],
+            ["Scaled CFI", apa.bounded(fi.cfi_scaled, 3), cut("cfi")],
+            ["Scaled TLI", apa.bounded(fi.tli_scaled, 3), cut("tli")],
+            [
+                "Scaled RMSEA [90% CI]",
+                f"{apa.bounded(fi.rmsea_scaled, 3)} "
+                f"{apa.interval(fi.rmsea_ci_lower_scaled, fi.rmsea_ci_upper_scaled, 3, True)}",
+                cut("rmsea"),
+            ],
+        ]
+    elif "chisq_scaled" in fi:
+        rows += [
+            [f"Scaled χ² ({'Satorra-Bentler' if result.estimator == 'MLM' else 'Yuan-Bentler'})",
+             f"{apa.number(fi.chisq_scaled)} (c = {apa.number(fi.scaling_factor, 3)})", ""],
+            ["Robust CFI", apa.bounded(fi.cfi_robust, 3), cut("cfi")],
+            ["Robust TLI", apa.bounded(fi.tli_robust, 3), cut("tli")],
             ["Robust RMSEA [90% CI]", f"{apa.bounded(fi.rmsea_robust, 3)} "
-             f"{apa.interval(fi.rmsea_ci_lower_robust, fi.rmsea_ci_upper_robust, 3, True)}", "≤ .06"],
+             f"{apa.interval(fi.rmsea_ci_lower_robust, fi.rmsea_ci_upper_robust, 3, True)}", cut("rmsea")],
         ]  # fmt: skip
-    rows += [["AIC", apa.number(fi.aic), ""], ["BIC", apa.number(fi.bic), ""]]
+    if "aic" in fi:  # none without a likelihood (ordinal items)
+        rows += [["AIC", apa.number(fi.aic), ""], ["BIC", apa.number(fi.bic), ""]]
     rivals = _rival_models(result)
-    note = f"N = {result.n}. Cutoffs after Hu and Bentler (1999)."
+    level, _ = criteria.verdict(fi, cutoffs)
+    judged = {"_robust": " (on the robust indices)", "_scaled": " (on the scaled indices)", "": ""}
+    note = (f"N = {result.n}. Cutoffs for good fit after {cutoffs.source}; acceptable fit: "
+            f"{cutoffs.describe('acceptable')}. By these the fit is {level}"
+            f"{judged[criteria.reported_kind(fi)]}.")  # fmt: skip
+    if result.ordinal:
+        note += (" χ², CFI, TLI, RMSEA and SRMR (on the polychoric correlations) are those of the DWLS fit"
+                 + ("; the scaled indices use the mean- and variance-adjusted χ², as lavaan." if "chisq_scaled" in fi
+                    else "."))  # fmt: skip
     if rivals:
         note += " " + " ".join(text for _, text in rivals)
     return "Model fit", ["Index", "Value", "Cutoff"], rows + [row for row, _ in rivals], note
 
 
 def _rival_models(result: FitResult) -> list[tuple[list[str], str]]:
-    """The instrument's model comparisons (RQ2: six-factor CFA vs one factor) as decided among the hypotheses.
+    """The model comparisons among the hypotheses (the instrument's RQ2, six-factor CFA vs one factor, or a
+    user's ``compare:``).
 
     Each is a row of the model fit table with the chi-square difference test, and the sentence its note adds.
     """
-    if result.instrument is None:
-        return []
-    kinds = {h.id: h.test.kind for q in result.instrument.research_questions for h in q.hypotheses}
     table = result.hypotheses
     rivals = []
-    for row in table[table.hypothesis.map(kinds) == "comparison"].itertuples():
-        label = f"{apa.capitalized(row.test.split(':')[0])} ({row.research_question}, {row.hypothesis})"
+    for row in table[table.kind.isin(["comparison", "rival"])].itertuples():
+        where = ", ".join(filter(None, [row.research_question, row.hypothesis]))
+        label = f"{apa.capitalized(row.test.split(':')[0])} ({where})"
         if pd.isna(row.pvalue):  # not evaluated: the row says so, the note why
             cells = [label, row.decision, ""]
         else:
-            cells = [label, f"Δχ²({row.df:.0f}) = {apa.number(row.estimate)}, {apa.p_text(row.pvalue)}", "p < .05"]
+            cutoff = "p ≥ .05" if row.rule == GENERAL_RIVAL_RULE else "p < .05"
+            cells = [label, f"Δχ²({row.df:.0f}) = {apa.number(row.estimate)}, {apa.p_text(row.pvalue)}", cutoff]
         rivals.append((cells, f"{row.hypothesis} {row.decision}: {row.rule}."))
     return rivals
 
@@ -233,13 +308,16 @@ def _paths(result: FitResult):
     if result.bootstrap:
         kind = f"percentile bootstrap, {result.bootstrap} draws"
     else:
-        kind = "Wald with robust (Huber-White) SEs" if result.estimator == "MLR" else "Wald"
+        robust = {"MLR": "Wald with robust (Huber-White) SEs", "WLSMV": "Wald with robust (sandwich) SEs",
+                  "ULSMV": "Wald with robust (sandwich) SEs"}  # fmt: skip
+        kind = robust.get(result.estimator, "Wald")
         kind += "; defined effects (:=) by the delta method"
     note = f"b = unstandardized estimate; β = standardized (std.all); 95% CI of b ({kind}). {apa.STARS_NOTE}"
     return "Structural paths and indirect effects", ["Path", "b", "SE", "β", "95% CI", "p"], rows, note
 
 
-def _hypotheses(result: FitResult):
+def hypotheses_table(result: FitResult):
+    """The hypotheses with their evidence and decision (None when the result tests none)."""
     table = result.hypotheses
     if table.empty:
         return None
@@ -251,9 +329,7 @@ def _hypotheses(result: FitResult):
         if pd.notna(row.pvalue):
             evidence += f", {apa.p_text(row.pvalue)}"
         rows.append([row.research_question, f"{row.hypothesis}: {row.statement}", evidence, row.decision])
-    return (
-        "Hypotheses",
-        ["RQ", "Hypothesis", "Evidence", "Decision"],
-        rows,
-        "Decision rules: " + "; ".join(sorted(set(table.rule.dropna()))),
-    )
+    columns = ["RQ", "Hypothesis", "Evidence", "Decision"]
+    if not table.research_question.astype(bool).any():  # a user's own hypotheses answer no research question
+        columns, rows = columns[1:], [row[1:] for row in rows]
+    return "Hypotheses", columns, rows, "Decision rules: " + "; ".join(sorted(set(table.rule.dropna())))

@@ -51,3 +51,17 @@ def test_markdown_lists_missing_codes(ins):
 def test_unknown_format(ins):
     with pytest.raises(ValueError, match="format must be 'csv' or 'md', not 'xlsx'"):
         codebook.render(ins.codebook(), "xlsx")
+
+
+def test_construct_name_stands_beside_its_id(ins, tmp_path, capsys):
+    from survey_app.cli import main
+    from survey_app.export import codebook as export_codebook
+
+    book = ins.codebook().set_index("variable")
+    assert book.loc["ltr_1", ["construct", "construct_label"]].tolist() == ["ltr", "Long-term relationship"]
+    assert pd.isna(book.loc["scr_years", "construct_label"])  # no construct, no name
+    assert main(["instrument", "codebook", "--format", "md"]) == 0
+    assert "| ltr | Long-term relationship |" in capsys.readouterr().out
+    frame = pd.DataFrame({"respondent_id": ["r1"], "ltr_1": [5]})
+    exported = export_codebook(frame, ins).set_index("variable")
+    assert exported.loc["ltr_1", "construct_label"] == "Long-term relationship"

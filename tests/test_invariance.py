@@ -119,3 +119,9 @@ def test_ordinal_refuses_binary_items():
     binary = HS_ORDINAL.assign(x2=np.where(HS_ORDINAL.x2 > 1, 2, 1))
     with pytest.raises(analysis.ModelError, match="item 'x2' has two categories: Wu & Estabrook's identification"):
         invariance(binary, HS_MODEL, "school", ordered=True, steps=("configural", "thresholds"))
+
+
+def test_ordinal_steps_under_theta_are_the_same_test(ordinal_table):
+    theta = invariance(HS_ORDINAL, HS_MODEL, "school", ordered=True, parameterization="theta")
+    columns = ["chisq", "df", "chisq_scaled", "cfi_scaled", "delta_chisq"]
+    np.testing.assert_allclose(theta[columns].astype(float), ordinal_table[columns].astype(float), rtol=1e-6)

@@ -47,6 +47,12 @@ def test_rq2_rival_models(ins):
     assert " ~ " not in ins.to_lavaan("cfa")
 
 
+def test_pls_model_has_the_paths_without_labels_and_only_constructs_on_a_path(ins):
+    syntax = ins.to_lavaan("pls")
+    assert "ltr ~ inf + soc + smu" in syntax and ":=" not in syntax and "*" not in syntax
+    assert "rtm" not in measured(syntax) and "ltr" in measured(syntax)
+
+
 def test_unknown_model_name(ins):
-    with pytest.raises(ValueError, match="model must be one of sem, cfa, six_factor, one_factor, not 'pls'"):
-        ins.to_lavaan("pls")
+    with pytest.raises(ValueError, match="model must be one of sem, cfa, six_factor, one_factor, pls, not 'plsc'"):
+        ins.to_lavaan("plsc")

@@ -419,3 +419,60 @@ def test_report_command_reads_the_survey_database_and_asks_which_respondents(app
     assert rows["Missing data"].startswith("Full-information maximum likelihood (FIML): 0 rows")
     assert "Flagged by at least one careless-responding rule" in rows  # a database read carries the qc_* flags
     assert "Warning: simulated data, not real responses: 195 of the 200" in (out / "report.html").read_text("utf-8")
+
+
+# Ordinal items: the instrument's model by WLSMV on simulated answers (7-point codes), the report's tables and text.
+@pytest.fixture(scope="module")
+def ordinal_result() -> analysis.FitResult:
+    return analysis.fit(analysis.simulate(300, seed=4), estimator="WLSMV", ordered=True)
+
+
+@pytest.fixture(scope="module")
+def ordinal_folder(ordinal_result, tmp_path_factory) -> Path:
+    return rendered(ordinal_result, tmp_path_factory, "ordinal_report")
+
+
+def test_ordinal_methods_text_names_wlsmv_and_the_scaled_indices(ordinal_result):
+    text = methods.paragraph(ordinal_result)
+    fi = ordinal_result.fit_indices
+    assert "(WLSMV, ordinal items; delta parameterization)" in text
+    assert f"scaled-shifted χ²({fi.df_scaled:.0f}) = {apa.number(fi.chisq_scaled)}" in text
+    assert f"scaled CFI = {apa.bounded(fi.cfi_scaled, 3)}" in text and "Ordinal alpha ranged" in text
+
+
+@pytest.mark.parametrize("fmt", READERS)
+def test_ordinal_fit_table_names_the_scaled_indices(fmt, ordinal_folder, ordinal_result):
+    rows = {row[0]: row[1] for row in table(READERS[fmt](ordinal_folder), ordinal_result, "Model fit")}
+    fi = ordinal_result.fit_indices
+    assert number(rows["Scaled-shifted χ² (WLSMV)"]) == pytest.approx(round(fi.chisq_scaled, 2))
+    for label, key in (("Scaled CFI", "cfi_scaled"), ("Scaled TLI", "tli_scaled"), ("SRMR", "srmr")):
+        assert number(rows[label]) == pytest.approx(round(fi[key], 3)), label
+    rmsea = [float(v) for v in re.findall(r"-?\d*\.\d+", rows["Scaled RMSEA [90% CI]"])]
+    keys = ("rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled")
+    assert rmsea == pytest.approx([round(fi[k], 3) for k in keys])
+    assert "AIC" not in rows and "Robust CFI" not in rows  # no likelihood; Savalei's robust indices not computed
+
+
+@pytest.mark.parametrize("fmt", READERS)
+def test_ordinal_reliability_table_is_ordinal_alpha_and_omega(fmt, ordinal_folder, ordinal_result):
+    rows = table(READERS[fmt](ordinal_folder), ordinal_result, "Reliability and convergent validity")
+    rel = ordinal_result.reliability
+    assert [number(row[1]) for row in rows] == pytest.approx(rel.alpha.round(2).tolist())
+    assert [number(row[2]) for row in rows] == pytest.approx(rel.omega.round(2).tolist())
+    assert next(t for t in build(ordinal_result) if t.title.startswith("Reliability")).columns[1] == "Ordinal α"
+
+
+def test_ordinal_hypotheses_refit_as_ordinal_or_say_why_not(ordinal_result):
+    hyp = ordinal_result.hypotheses.set_index("hypothesis")
+    assert "scaled-shifted chi-square difference" in hyp.loc["H2a", "test"]  # both rivals refitted by WLSMV
+    assert hyp.loc["H4", "decision"] == "not evaluated"
+    assert "not supported for ordinal items yet" in hyp.loc["H4", "rule"]
+
+
+@pytest.mark.slow
+def test_report_command_with_ordered_items(tmp_path, capsys):
+    data = tmp_path / "data.csv"
+    analysis.simulate(300, seed=4).to_csv(data, index=False)
+    assert main(["report", str(data), "--out", str(tmp_path / "cli"), "--format", "html", "--ordered"]) == 0
+    page = (tmp_path / "cli" / "report.html").read_text(encoding="utf-8")
+    assert "WLSMV, ordinal items" in page and "Scaled-shifted χ² (WLSMV)" in page

@@ -121,7 +121,12 @@ def _check_ordinal(settings: Settings) -> None:
     if settings.identification != "lavaan" and not (settings.ordered and settings.std_lv):
         raise ValueError(f"identification={settings.identification!r} is for ordered= items with std_lv=True "
                          "(semTools' ID.fac = 'std.lv')")  # fmt: skip
+    if settings.identification != "lavaan" and "thresholds" not in settings.group_equal and settings.group_equal:
+        raise ValueError(f"identification={settings.identification!r} holds thresholds equal before loadings: its "
+                         "steps are configural, thresholds, thresholds and loadings")  # fmt: skip
     if not settings.ordered:
+        if settings.parameterization != "delta":
+            raise ValueError(f"parameterization={settings.parameterization!r} is for ordered= items")
         if settings.missing == "pairwise":
             raise ValueError("missing='pairwise' is for ordered= items; continuous ones take 'listwise' or 'fiml'")
         return
@@ -194,8 +199,6 @@ def _thresholds(names: partable.Names, samples: list, labels: list, settings: Se
 
 
 def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
-    if settings.parameterization == "theta" and ngroups > 1:
-        raise ValueError("parameterization='theta' is supported for one group only (not with group=)")
     continuous = [name for name in names.observed if name not in settings.ordered]
     if continuous:
         raise ModelError(

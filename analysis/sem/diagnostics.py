@@ -225,7 +225,8 @@ def _standardized(fit: Fit, row, epc: float) -> float:
         sd = np.sqrt(np.diag(implied.total_cov))
         return float(epc * sd[a] / sd[b])
     residual = np.diag(implied.s)
-    return float(epc / np.sqrt(residual[a] * residual[b]))
+    with np.errstate(invalid="ignore"):  # a negative residual variance (Heywood case): no std.all, as lavaan
+        return float(epc / np.sqrt(residual[a] * residual[b]))
 
 
 def _extended(fit: Fit):

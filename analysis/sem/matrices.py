@@ -71,12 +71,6 @@ class Matrices:
     theta: bool = False  # the theta parameterization: scales derived, residual variances parameters
 
     @property
-    def scaled(self) -> bool:
-        """Whether a scale or a mean enters the ordinal statistics (later groups, theta), beyond `gradient`'s chain
-        rule."""
-        return bool(self.theta or len(self.d_cells[1]) or len(self.m_cells[1]))
-
-    @property
     def observed(self) -> list[str]:
         return self.variables[: self.p]
 

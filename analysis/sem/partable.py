@@ -49,7 +49,7 @@ class Options:
     group_partial: tuple[str, ...] = ()
     thresholds: tuple[tuple[str, int], ...] = ()  # ordinal items and their number of thresholds
     wu_estabrook: bool = False  # semTools' ID.cat = "Wu.Estabrook.2016" in groups 2.. (with std_lv)
-    theta: bool = False  # ordinal items' residual variances fixed at 1, their scales derived (one group)
+    theta: bool = False  # ordinal items' residual variances fixed at 1 (free where thresholds anchor), scales derived
 
 
 def names(parsed: pd.DataFrame, fixed_x: bool = True) -> Names:
@@ -171,14 +171,19 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     indicators = set(model.rhs[model.op == "=~"])
     endogenous = [v for v in known.observed if v not in known.exogenous]
     ordinal = dict(options.thresholds)
-    later = group > 1 and options.wu_estabrook  # Wu & Estabrook (2016): what equal thresholds / loadings identify
-    for name in endogenous + known.latent:  # auto.var; std.lv fixes the latent ones at 1; delta derives the ordinal
-        latent = name in known.latent
-        unit = (latent and options.std_lv and not (later and "loadings" in options.group_equal)) or (
-            name in ordinal and options.theta
-        )
-        fixed = unit or name in ordinal
-        add(name, "~~", name, free=not fixed, value=1.0 if unit else 0.0 if fixed else np.nan)
+    # lavaan 0.6.14: with thresholds held equal, the items' scales (delta) or residual variances (theta) and the
+    # latent means of groups 2.. are free; Wu & Estabrook (2016) free the items' intercepts in place of the means,
+    # and with loadings equal too the latent variances
+    anchored = group > 1 and "thresholds" in options.group_equal
+    later = group > 1 and options.wu_estabrook
+    for name in endogenous + known.latent:  # auto.var; std.lv fixes the latent ones at 1
+        if name in ordinal:  # delta derives an ordinal item's (0 here, `matrices`); theta fixes it at 1
+            free = options.theta and anchored
+            value = np.nan if free else 1.0 if options.theta else 0.0
+        else:
+            unit = name in known.latent and options.std_lv and not (later and "loadings" in options.group_equal)
+            free, value = not unit, 1.0 if unit else np.nan
+        add(name, "~~", name, free=free, value=value)
     _fix_single_indicators(model, rows, known, stated)
     latent_x = [v for v in known.latent if v not in set(regressions.lhs) and v not in indicators]
     for a, b in combinations(latent_x, 2):  # auto.cov.lv.x
@@ -195,13 +200,12 @@ def _group_rows(model: pd.DataFrame, known: Names, options: Options, group: int)
     for name in endogenous:  # thresholds and the delta scales (``~*~``) of ordinal items, as lavaan
         for k in range(ordinal.get(name, 0)):
             add(name, "|", f"t{k + 1}")
-    # lavaan 0.6.14: with thresholds held equal, the scales and the latent means of groups 2.. are free
-    free_scales = group > 1 and "thresholds" in options.group_equal
+    free_scales = anchored and not options.theta  # theta derives them
     for name in (name for name in endogenous if name in ordinal):
         add(name, "~*~", name, free=free_scales, value=np.nan if free_scales else 1.0)
     if options.meanstructure:
         for name in endogenous:  # int.ov.free; an ordinal item's intercept is fixed at 0 (but Wu & Estabrook's)
-            free = name not in ordinal or (later and free_scales)
+            free = name not in ordinal or (later and anchored)
             add(name, "~1", "", free=free, value=np.nan if free else 0.0)
         for name in known.exogenous:
             add(name, "~1", "", free=False, exo=1)

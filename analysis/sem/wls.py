@@ -1,11 +1,12 @@
 """Diagonally weighted least squares on (thresholds, polychorics): lavaan's DWLS, WLSMV and ULSMV for ordinal items.
 
 The statistics ``s`` are each group's thresholds and polychoric correlations
-(`analysis.sem.polychoric`), the model's ``sigma(x)`` its thresholds and the off-diagonal of its
-implied correlation matrix (delta parameterization, `analysis.sem.matrices`). The discrepancy is
-``F = sum_g (N_g / N) (s - sigma)' W (s - sigma)`` with ``W = diag(1 / diag(Gamma))`` (DWLS, WLSMV)
-or ``I`` (ULSMV), and ``chisq = (N - 1) F`` (lavaan's denominator for estimators other than ML:
-N - G, also in the covariance of the estimates). WLSMV and ULSMV take the sandwich standard errors (lavaan's
+(`analysis.sem.polychoric`), the model's ``sigma(x)`` its standardized thresholds and the
+off-diagonal of its implied correlation matrix (delta or theta parameterization,
+`analysis.sem.matrices`). The discrepancy is ``F = sum_g (N_g - 1) / (N - G) (s - sigma)' W (s -
+sigma)`` with ``W = diag(1 / diag(Gamma))`` (DWLS, WLSMV) or ``I`` (ULSMV), and ``chisq = sum_g
+(N_g - 1) F_g`` (lavaan's denominators for estimators other than ML, N - G also in the covariance
+of the estimates). WLSMV and ULSMV take the sandwich standard errors (lavaan's
 ``robust.sem``) and the mean-and-variance adjusted test (``scaled.shifted``): with ``U = W - W D
 (D'WD)^-1 D'W`` and ``D = dsigma/dx``, ``a = sqrt(df / tr((U Gamma)^2))``, ``chisq_scaled = a chisq +
 df - a tr(U Gamma)``; lavaan reports ``1/a`` as the scaling factor and the rest as the shift.
@@ -22,7 +23,6 @@ from ..errors import ModelError
 from . import inference
 from .fitmeasures import cfi, rmsea, rmsea_interval, tli
 from .model import Model
-from .numdiff import jacobian as numeric_jacobian
 from .teststat import Test, moments
 
 ESTIMATORS = ("WLSMV", "DWLS", "ULSMV")
@@ -31,11 +31,12 @@ INDICES = ("n", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower"
            "ngroups", "baseline_chisq", "baseline_df")  # fmt: skip
 SCALED_INDICES = ("chisq_scaled", "df_scaled", "pvalue_scaled", "scaling_factor", "shift_parameter",
                   "baseline_chisq_scaled", "baseline_df_scaled", "baseline_scaling_factor",
-                  "baseline_shift_parameter", "cfi_scaled", "tli_scaled", "rmsea_scaled")  # fmt: skip
+                  "baseline_shift_parameter", "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled",
+                  "rmsea_ci_upper_scaled")  # fmt: skip
 
 
 def check(model: Model) -> None:
-    """Refuse what the delta parameterization cannot hold here: a path that leaves an ordinal item."""
+    """Refuse what the parameterizations cannot hold here: a path that leaves an ordinal item."""
     ordinal = {name for name in model.table.lhs[model.table.op == "|"]}
     leaving = model.table[((model.table.op == "~") & model.table.rhs.isin(ordinal))
                           | ((model.table.op == "=~") & model.table.lhs.isin(ordinal))]  # fmt: skip
@@ -69,41 +70,41 @@ def _value(model: Model, x: np.ndarray) -> float:
 
 
 def discrepancy(model: Model, x: np.ndarray) -> tuple[float, np.ndarray]:
-    """F and dF/dx: the correlations' part through ``C = dF/dSigma`` (`Matrices.gradient`), the thresholds' directly
-    (central differences where free scales or means enter, in later groups); raises LinAlgError where I - B is
-    singular."""
-    if any(mats.scaled for mats in model.matrices):
-        return _value(model, x), numeric_jacobian(lambda at: np.array([_value(model, at)]), x)[0]
+    """F and dF/dx ``= -2 sum_g f_g D_g' W_g r_g`` (`jacobian`); raises LinAlgError where I - B is singular."""
     value, gradient = 0.0, np.zeros(len(x))
-    for mats, sample in zip(model.matrices, model.samples, strict=True):
-        implied, weight = mats.implied(x), sample.weight
+    for mats, sample, d in zip(model.matrices, model.samples, jacobian(model, x), strict=True):
+        residual = sample.ordinal.vector - implied_vector(mats, mats.implied(x))
         share = _share(model, sample)
-        residual = sample.ordinal.vector - implied_vector(mats, implied)
-        value += share * float(residual @ (weight * residual))
-        nth = len(implied.tau)
-        j, i = np.triu_indices(mats.p, 1)
-        c = np.zeros((mats.p, mats.p))
-        c[i, j] = c[j, i] = -share * weight[nth:] * residual[nth:]
-        gradient += mats.gradient(implied, c, np.zeros(mats.p), len(x))
-        rows, at = mats.t_cells
-        gradient += np.bincount(at, weights=-2 * share * weight[rows] * residual[rows], minlength=len(x))
+        value += share * float(residual @ (sample.weight * residual))
+        gradient -= 2 * share * d.T @ (sample.weight * residual)
     return value, gradient
 
 
 def jacobian(model: Model, x: np.ndarray) -> list[np.ndarray]:
-    """Each group's ``D = dsigma/dx`` (statistics x parameters)."""
+    """Each group's ``D = dsigma/dx`` (statistics x parameters), from `Matrices.jacobian`'s d mu and d Sigma: the
+    thresholds ``delta_i (tau_k - mu_i)`` and correlations ``delta_i delta_j Sigma_ij``, with the scales free
+    (``~*~`` rows) or, under theta, ``(Sigma_ii)^-1/2``."""
     out = []
     for mats in model.matrices:
-        if mats.scaled:
-            out.append(numeric_jacobian(lambda at, mats=mats: implied_vector(mats, mats.implied(at)), x))
-            continue
         implied = mats.implied(x)
-        _, d_sigma = mats.jacobian(implied, len(x))
-        j, i = np.triu_indices(mats.p, 1)
-        thresholds = np.zeros((len(implied.tau), len(x)))
+        d_mu, d_sigma = mats.jacobian(implied, len(x))
+        scale, d_scale = np.ones(mats.p), np.zeros((len(x), mats.p))
+        scale[mats.ordinal] = implied.delta
+        if mats.theta:
+            variance = np.diag(implied.sigma)[mats.ordinal]
+            d_scale[:, mats.ordinal] = -0.5 * variance**-1.5 * d_sigma[:, mats.ordinal, mats.ordinal]
+        else:
+            rows, at = mats.d_cells
+            np.add.at(d_scale, (at, mats.ordinal[rows]), 1.0)
+        item = mats.t_item
+        d_tau = d_scale[:, item] * (implied.tau / scale[item]) - scale[item] * d_mu[:, item]
         rows, at = mats.t_cells
-        thresholds[rows, at] = 1.0
-        out.append(np.vstack([thresholds, d_sigma[:, i, j].T]))
+        np.add.at(d_tau, (at, rows), scale[item[rows]])
+        j, i = np.triu_indices(mats.p, 1)
+        d_cor = d_sigma[:, i, j] * (scale[i] * scale[j]) + implied.sigma[i, j] * (
+            d_scale[:, i] * scale[j] + scale[i] * d_scale[:, j]
+        )
+        out.append(np.hstack([d_tau, d_cor]).T)
     return out
 
 
@@ -115,7 +116,7 @@ def information(model: Model, x: np.ndarray) -> np.ndarray:
 
 def gauss_newton(model: Model, x: np.ndarray, tolerance: float = 1e-9) -> tuple[np.ndarray, bool, int]:
     """Minimise F by Gauss-Newton steps ``(D'VD)^-1 D'V r`` with step halving, V the groups' weights in F:
-    least squares converge in a few steps, where quasi-Newton crawls on a numerical gradient. Converged
+    least squares converge in a few steps, where quasi-Newton takes many. Converged
     when the full step is below `tolerance` (or below 1e-6 where F no longer falls by more than its
     rounding); returns (x, converged, steps), not converged where I - B turns singular.
 
@@ -272,8 +273,9 @@ def fit_measures(model: Model, x: np.ndarray, test: Test, estimator: str) -> pd.
 
     ULSMV's unscaled chisq has no p-value (NaN, as lavaan: it is not chi-square distributed).
     lavaan's RMSEA and its interval here divide by N - G (its rule for estimators other than ML), its SRMR is Bentler's
-    on the correlation residuals (``srmr_bentler_nomean``). The robust CFI, TLI and RMSEA (Savalei
-    2021) and the scaled RMSEA interval are not computed: they are left out.
+    on the correlation residuals (``srmr_bentler_nomean``); its scaled RMSEA interval is that of the
+    scaled-shifted chisq on df. The robust CFI, TLI and RMSEA (Savalei 2021; lavaan 0.6.14 gives none for
+    ordinal items) are left out.
     """
     n, df, groups = model.n, test.df, len(model.samples)
     lower, upper = rmsea_interval(test.chisq, df, n - groups)
@@ -291,12 +293,14 @@ def fit_measures(model: Model, x: np.ndarray, test: Test, estimator: str) -> pd.
         scaled = test.chisq / test.scaling + test.shift
         scaled_null = test.baseline_chisq / test.baseline_scaling + test.baseline_shift
         null_df = test.baseline_df
+        low, high = rmsea_interval(scaled, df, n - groups)
         values.update({
             "chisq_scaled": scaled, "df_scaled": df, "pvalue_scaled": _pvalue(scaled, df),
             "scaling_factor": test.scaling, "shift_parameter": test.shift, "baseline_chisq_scaled": scaled_null,
             "baseline_df_scaled": null_df, "baseline_scaling_factor": test.baseline_scaling,
             "baseline_shift_parameter": test.baseline_shift, "cfi_scaled": cfi(scaled, df, scaled_null, null_df),
             "tli_scaled": tli(scaled, df, scaled_null, null_df), "rmsea_scaled": rmsea(scaled, df, n - groups) * root,
+            "rmsea_ci_lower_scaled": low * root, "rmsea_ci_upper_scaled": high * root,
         })  # fmt: skip
     return pd.Series(values, dtype=float)
 

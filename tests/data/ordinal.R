@@ -34,10 +34,13 @@
 #                               thresholds, metric (thresholds and loadings); ordinal_invariance.csv: their
 #                               fitMeasures and lavTestLRT (satorra.2000, scaled.shifted) to the step before
 #   ordinal_cfa_theta, ordinal_sem_theta   ordinal_cfa and ordinal_sem with parameterization = "theta"
+#   ordinal_mg_theta_thresholds, ordinal_we_theta_metric   theta with groups: ordinal_mg_thresholds, ordinal_we_metric
 # Reliability and validity of the ordinal_cfa fit (semTools):
 #   ordinal_reliability.csv     per factor: alpha = compRelSEM(tau.eq = TRUE, ord.scale = FALSE) (ordinal alpha),
 #                               omega = compRelSEM() (categorical omega, Green & Yang 2009), ave = AVE()
 #   ordinal_htmt.csv, ordinal_htmt2.csv  htmt(hs.lavaan, ordered = x1..x9, htmt2 = FALSE / TRUE)
+#   ordinal_mg_reliability.csv  the same three per school of the ordinal_mg_configural fit (long: school, construct,
+#                               value, what)
 suppressMessages({library(lavaan); library(semTools); library(psych); library(jsonlite)})
 out <- "tests/data"
 
@@ -155,3 +158,24 @@ write.csv(invariance_table, file.path(out, "ordinal_invariance.csv"), row.names 
 # The theta parameterization (residual variances of the latent responses free, scales derived)
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", parameterization = "theta"), "ordinal_cfa_theta")
 save_ordinal(sem(structural, d, ordered = items, estimator = "WLSMV", parameterization = "theta"), "ordinal_sem_theta")
+# ... and with groups: lavaan's group.equal = "thresholds" (residual variances and latent means free in the second
+# group) and Wu & Estabrook's metric step under theta (measEq.syntax(parameterization = "theta"))
+save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school", parameterization = "theta",
+                 group.equal = "thresholds"), "ordinal_mg_theta_thresholds")
+theta_syntax <- measEq.syntax(hs_model, data = d, ordered = items, parameterization = "theta", ID.fac = "std.lv",
+                              ID.cat = "Wu.Estabrook.2016", group = "school", group.equal = c("thresholds", "loadings"))
+# (nlminb stops this flatter fit 1e-4 short of the optimum, relative, and no tighter rel.tol converges: BFGS)
+save_ordinal(cfa(as.character(theta_syntax), d, ordered = items, estimator = "WLSMV", group = "school",
+                 parameterization = "theta", optim.method = "BFGS"), "ordinal_we_theta_metric")
+
+# Reliability per group of the configural ordinal_mg_configural fit (semTools; constrained fits are refused)
+configural <- cfa(hs_model, d, ordered = items, estimator = "WLSMV", group = "school")
+by_group <- function(x, name) {
+  x <- as.data.frame(x)
+  do.call(rbind, lapply(seq_len(nrow(x)), function(k) {
+    data.frame(school = x$group[k], construct = names(x)[-1], value = unlist(x[k, -1]), what = name)
+  }))
+}
+reliability_mg <- rbind(by_group(compRelSEM(configural, tau.eq = TRUE, ord.scale = FALSE), "alpha"),
+                        by_group(compRelSEM(configural), "omega"), by_group(AVE(configural), "ave"))
+write.csv(reliability_mg, file.path(out, "ordinal_mg_reliability.csv"), row.names = FALSE)

@@ -1,0 +1,148 @@
+"""PLS-SEM beside CB-SEM: `pls()` estimates a composite path model as seminr and SmartPLS do.
+
+Model syntax -> `Spec` (`syntax`) -> index arrays (`algorithm.Layout`) -> estimate on the indicator
+correlations (`algorithm`, `consistent`, `estimates`) -> criteria (`quality`) -> `PLSResult`
+(`results`); `bootstrap` resamples respondents on any executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import Executor
+from dataclasses import replace
+
+import pandas as pd
+
+import instrument as instrument_pkg
+
+from ..data import numeric, reverse_code
+from ..errors import DataError, ModelError
+from ..load import load
+from . import bootstrap as boot
+from . import estimates
+from .algorithm import SCHEMES, Layout
+from .groups import Groups
+from .results import PLSResult
+from .syntax import Spec, parse
+
+MISSING = ("mean", "listwise")
+
+__all__ = ["MISSING", "SCHEMES", "PLSResult", "Spec", "parse", "pls"]
+
+
+def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", consistent: bool = False,
+        bootstrap: int = 0, seed=None, executor: Executor | None = None, missing: str = "mean",
+        na_values: Iterable[float] | None = None, level: float = 0.95,
+        instrument: instrument_pkg.Instrument | None = None, group: str | None = None,
+        permutations: int = 1000) -> PLSResult:  # fmt: skip
+    """Estimate a PLS path model (seminr's ``estimate_pls``, SmartPLS's PLS algorithm), optionally bootstrapped.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent; the model's items as numeric columns.
+    model : str, optional
+        ``C =~ x1 + x2`` (mode A), ``C <~ x1 + x2`` (mode B), ``Y ~ X + Z`` (paths); see `analysis.pls.syntax`.
+        None: the instrument's Social IMP model (``instrument.to_lavaan("pls")``), whose hypotheses
+        ``.hypotheses`` then tests.
+    scheme : {"path", "factor", "centroid"}
+        Inner weighting scheme.
+    consistent : bool
+        PLSc: the ``=~`` constructs are common factors, corrected by rho_A (Dijkstra & Henseler 2015).
+    bootstrap : int
+        Number of bootstrap draws (0: none) behind the se, t, p and percentile/BCa intervals.
+    seed, executor
+        Draw ``b`` uses the ``b``-th child of ``SeedSequence(seed)``, on `executor` (default a process pool
+        over all cores): the same draws whatever the executor.
+    missing : {"mean", "listwise"}
+        Mean replacement of missing answers (SmartPLS's and seminr's default) or listwise deletion.
+    na_values : numbers, optional
+        Codes that mean "missing" (e.g. ``[-99]``).
+    level : float
+        Confidence level of the bootstrap intervals.
+    group : str, optional
+        A column splitting the rows into two groups: ``.mga`` (Henseler's bootstrap test with `bootstrap`
+        draws per group, and the permutation test) and ``.micom`` (steps 1-3), on `permutations` random
+        reassignments of the labels.
+    instrument : Instrument, optional
+        With it, or with ``model=None`` (the bundled instrument), the data are read by `analysis.load` (its
+        missing-value codes become NaN) and its reverse-keyed items are recoded, as in `analysis.fit`.
+
+    Examples
+    --------
+    >>> res = analysis.pls(mobi, "Image =~ IMAG1 + IMAG2 + IMAG3\\nValue =~ PERV1 + PERV2\\nValue ~ Image")
+    ... # doctest: +SKIP
+    >>> res.paths  # doctest: +SKIP
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or bootstrap < 0:
+        raise ValueError(f"bootstrap must be a whole number of draws (0 for none), not {bootstrap!r}")
+    ins = instrument or (instrument_pkg.load() if model is None else None)
+    text = model if model is not None else ins.to_lavaan("pls")
+    spec = parse(text)
+    layout = Layout.of(spec)
+    raw = load(data, instrument=ins) if ins is not None else None
+    answers = _answers(data if raw is None else _recoded(raw, spec, ins), spec, missing, na_values)
+    values = answers.fillna(answers.mean())
+    draws = None
+    if bootstrap:  # seminr resamples the answers and mean-replaces each resample
+        draws = boot.draw(answers, layout, scheme, consistent, draws=bootstrap, seed=seed, executor=executor)
+    two = None
+    if group is not None:
+        two = _groups(data if raw is None else raw, group, answers, spec, permutations)
+        if bootstrap:  # each group bootstrapped with the same seed, as seminr's estimate_pls_mga
+            options = {"draws": bootstrap, "seed": seed, "executor": executor}
+            rows = (two.member, ~two.member)
+            per_group = [boot.draw(answers[m], layout, scheme, consistent, **options) for m in rows]
+            two = replace(two, draws=tuple(per_group))
+    full = estimates.with_interactions(values.to_numpy(), layout, scheme)
+    values = pd.DataFrame(full, index=values.index, columns=list(spec.indicators))
+    return PLSResult(model=text, spec=spec, scheme=scheme, consistent=consistent, values=values, draws=draws,
+                     missing=missing, level=level, instrument=ins if model is None else None, raw=raw, seed=seed,
+                     dropped=len(data) - len(values), imputed=int(answers.isna().sum().sum()), answers=answers,
+                     groups=two, permutations=permutations)  # fmt: skip
+
+
+def _groups(data: pd.DataFrame, group: str, answers: pd.DataFrame, spec: Spec, permutations: int) -> Groups:
+    if spec.interactions:
+        raise ModelError("group= (PLS-MGA, MICOM) with interaction terms is not supported; drop the X:M terms")
+    if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 1:
+        raise ValueError(f"permutations must be a whole number, at least 1, not {permutations!r}")
+    if group not in data.columns:
+        raise DataError(f"group column '{group}' is not in the data")
+    labels = data[group].loc[answers.index]
+    if labels.isna().any():
+        raise DataError(f"group column '{group}' is missing in {int(labels.isna().sum())} rows; drop them first")
+    names = tuple(pd.unique(labels))
+    if len(names) != 2:
+        raise DataError(f"group column '{group}' has {len(names)} groups; PLS-MGA and MICOM compare two")
+    return Groups(names, (labels == names[0]).to_numpy(), None)
+
+
+def _recoded(data: pd.DataFrame, spec: Spec, ins: instrument_pkg.Instrument) -> pd.DataFrame:
+    """The instrument's reverse-keyed items of the model recoded (``min + max - x``), as `analysis.fit` does."""
+    items = [item for item in ins.reverse_keyed if item in spec.measured]
+    if not items:
+        return data
+    codes = ins.scale_of(items[0]).codes
+    return reverse_code(data, items, (min(codes), max(codes)))
+
+
+def _answers(data: pd.DataFrame, spec: Spec, missing: str, na_values) -> pd.DataFrame:
+    """The model's items as floats, missing codes as NaN (rows with any dropped when listwise)."""
+    values = numeric(data, spec.measured)
+    if na_values is not None:
+        values = values.mask(values.isin(list(na_values)))
+    if missing == "listwise":
+        values = values.dropna()
+    for column in values.columns:
+        if values[column].isna().all():
+            raise DataError(f"column '{column}' has no answers")
+        if values[column].std() == 0:
+            raise DataError(f"column '{column}' has no variance; drop the item from the model")
+    if len(values) <= len(spec.constructs):
+        raise DataError(f"{len(values)} rows are too few for {len(spec.constructs)} constructs")
+    return values.astype(float)
