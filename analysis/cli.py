@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ import instrument as instrument_pkg
 from instrument import codebook
 
 from . import syntax
-from .errors import DataError
+from .errors import DataError, ModelError
 from .fit import ESTIMATORS, MISSING, fit
 from .invariance import ORDINAL_STEPS, STEPS, invariance
 from .load import load
@@ -196,7 +197,8 @@ def write_result(result: FitResult, out: Path) -> list[str]:
     if getattr(result, "r2", None) is not None:
         tables["r2"] = result.r2
     if getattr(result, "modindices", None) is not None:
-        tables["modindices"] = result.modindices()
+        with contextlib.suppress(ModelError):  # not computed for every fit (ordinal items): left out
+            tables["modindices"] = result.modindices()
     if not result.hypotheses.empty:
         tables["hypotheses"] = result.hypotheses
     for name, table in tables.items():

@@ -14,7 +14,7 @@ import instrument as instrument_pkg
 
 from . import hypotheses as hypothesis_tests
 from . import sem, syntax
-from .data import numeric, reverse_code
+from .data import close_match, numeric, reverse_code, warn_outliers
 from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolutionWarning, ModelError
 from .load import load
 from .results import FitResult
@@ -47,6 +47,10 @@ def fit(
     executor: Executor | None = None,
     n_jobs: int | None = None,
     instrument: instrument_pkg.Instrument | None = None,
+    na_values=None,
+    value_labels: dict | None = None,
+    reverse: tuple[str, ...] | list[str] = (),
+    scale_range: tuple[float, float] | None = None,
     hypotheses: dict[str, str] | None = None,
 ) -> FitResult:
     """Estimate a structural equation model and everything a paper reports about it, as lavaan's ``sem()``.
@@ -108,6 +112,17 @@ def fit(
         pool over `n_jobs` processes (None: every core; 1: in this process).
     instrument : Instrument, optional
         Whose reverse-keyed items are recoded and whose hypotheses are tested.
+    na_values : number, list or dict, optional
+        Missing-value codes in the data (``[-99, -9]``, or per column), read as missing (see `analysis.load`).
+        A Likert-looking column holding values far outside the rest (or outside `scale_range`) gives
+        a `DataWarning` naming the column and the values.
+    value_labels : dict, optional
+        Text answers -> codes, for every column or per column (see `analysis.load`).
+    reverse : list of str
+        Reverse-keyed items, recoded as ``min + max - x`` over `scale_range` before fitting (the
+        instrument's reverse-keyed items are recoded anyway), as `analysis.reliability`.
+    scale_range : (min, max), optional
+        The response scale's ends; needed with `reverse`.
     hypotheses : dict, optional
         Your own hypotheses, id -> statement, tested in ``res.hypotheses`` and the report instead of
         the instrument's: ``"y ~ x"`` (or ``"y ~ x > 0"``, ``"< 0"``), ``"ind := a*b"`` (added to the
@@ -142,14 +157,12 @@ def fit(
         raise ValueError("group_equal and group_partial need group=: name the column that splits the rows into groups")
     if bootstrap and settings.ordinal:
         raise ValueError("bootstrap= is not supported with ordered= items (the draws would not recompute polychorics)")
-    raw = load(data, instrument=ins)
+    raw = load(data, instrument=ins, na_values=na_values, value_labels=value_labels)
     _check_latent_names(parsed, names, raw)
     sample, labels, dropped = _sample(raw, parsed, names, group, missing)
     _warn_duplicates(sample)
-    recoded = [item for item in ins.reverse_keyed if item in names.observed]
-    if recoded:
-        codes = ins.scale_of(recoded[0]).codes
-        sample = reverse_code(sample, recoded, (min(codes), max(codes)))
+    warn_outliers(sample, sample.columns, scale_range)
+    sample, recoded = _reverse_coded(sample, ins, list(reverse), scale_range)
     order = list(pd.unique(labels)) if labels is not None else [None]
     parts = [sample.to_numpy() if labels is None else sample[(labels == g).to_numpy()].to_numpy() for g in order]
     # Model matrices are small (p ~ 100): multithreaded BLAS spends more time syncing than computing (3.5x slower).
@@ -196,8 +209,25 @@ def fit(
         options=dict(estimator=estimator, missing=missing, group=group, group_equal=group_equal,
                      group_partial=group_partial, std_lv=std_lv, orthogonal=orthogonal, fixed_x=fixed_x,
                      meanstructure=meanstructure, information=information, ordered=ordered,
-                     parameterization=parameterization, identification=identification, instrument=instrument),
+                     parameterization=parameterization, identification=identification, instrument=instrument,
+                     reverse=tuple(reverse), scale_range=scale_range),
     )  # fmt: skip
+
+
+def _reverse_coded(sample: pd.DataFrame, ins: instrument_pkg.Instrument, reverse: list[str], scale_range):
+    """`sample` with the instrument's and the user's reverse-keyed items recoded, and those items."""
+    if reverse and scale_range is None:
+        raise ValueError("reverse-keyed items need scale_range=(min, max), e.g. (1, 6), to be recoded")
+    unknown = [item for item in reverse if item not in sample.columns]
+    if unknown:
+        raise DataError(f"reverse-keyed item '{unknown[0]}' is not a variable of the model")
+    recoded = [item for item in ins.reverse_keyed if item in sample.columns and item not in reverse]
+    if recoded:
+        codes = ins.scale_of(recoded[0]).codes
+        sample = reverse_code(sample, recoded, (min(codes), max(codes)))
+    if reverse:
+        sample = reverse_code(sample, reverse, scale_range)
+    return sample, recoded + reverse
 
 
 def _tuple(value) -> tuple[str, ...]:
@@ -295,7 +325,9 @@ def _model_columns(data: pd.DataFrame, observed: list[str], parsed: pd.DataFrame
     for column in observed:
         if column not in data.columns:
             line = parsed.loc[(parsed.lhs == column) | (parsed.rhs == column), "line"].min()
-            raise DataError(f"column '{column}' (model line {line}) is not in the data")
+            raise DataError(
+                f"column '{column}' (model line {line}) is not in the data{close_match(column, data.columns)}"
+            )
     return numeric(data, observed)
 
 

@@ -10,6 +10,7 @@ both, `load` refuses until ``include_simulated`` says which to analyse.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import instrument as instrument_pkg
 from instrument.codebook import ORDER_PREFIX, PAGE_PREFIX
 from instrument.schema import TEXT_TYPES
 
-from .data import numeric
+from .data import apply_value_labels, check_columns, missing_codes, numeric
 from .errors import DataError
 
 TEXT_META = ("respondent_id", "status", "access", "instrument_version", "instrument_hash", "started_at", "completed_at")
@@ -37,6 +38,8 @@ def load(
     *,
     instrument: instrument_pkg.Instrument | None = None,
     include_simulated: bool | None = None,
+    na_values=None,
+    value_labels: dict | None = None,
 ) -> pd.DataFrame:
     """Survey data ready for analysis, one row per respondent.
 
@@ -53,6 +56,12 @@ def load(
         True keeps simulated respondents, False drops them. None (the default) keeps whatever the
         source holds, but refuses a source holding both real and simulated respondents, unless
         the source is a frame `load` returned before (its choice is kept in ``attrs``).
+    na_values : number, list or dict, optional
+        Missing-value codes of the source (``-99``, ``[-99, -9]``, or per column ``{"A1": -9}``), read as
+        NA, as pandas' ``read_csv(na_values=)``; the instrument's own codes are always NA.
+    value_labels : dict, optional
+        Text answers -> codes, for every text column (``{"Very inaccurate": 1, ..., "Very accurate": 6}``)
+        or per column (``{"A1": {...}}``); labels are matched after stripping blanks.
 
     Returns
     -------
@@ -79,6 +88,8 @@ def load(
     if include_simulated is None and isinstance(source, pd.DataFrame):
         include_simulated = source.attrs.get("include_simulated")  # a frame loaded before keeps its choice
     frame, name = _read(source, ins)
+    check_columns(frame)
+    frame = missing_codes(apply_value_labels(frame, value_labels), na_values)
     frame, counts = _select_simulated(frame, include_simulated, name)
     frame = _typed(frame, ins, name)
     if "respondent_id" in frame.columns and frame["respondent_id"].duplicated().any():
@@ -142,8 +153,17 @@ def _read_database(url: str, ins: instrument_pkg.Instrument) -> tuple[pd.DataFra
 
 
 def _read_csv(path: Path, ins: instrument_pkg.Instrument) -> pd.DataFrame:
-    header = pd.read_csv(path, nrows=0).columns
-    return pd.read_csv(path, **_text_kept(header, ins))
+    """A CSV file with its delimiter sniffed (``,`` ``;`` tab or ``|``: a European spreadsheet writes ``;``)."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        sample = handle.read(64_000)
+    try:
+        delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
+    except csv.Error:  # one column: no delimiter to find
+        delimiter = ","
+    names = next(csv.reader([sample.split("\n", 1)[0].rstrip("\r")], delimiter=delimiter), [])
+    check_columns(pd.DataFrame(columns=names))
+    header = pd.read_csv(path, nrows=0, sep=delimiter).columns
+    return pd.read_csv(path, sep=delimiter, **_text_kept(header, ins))
 
 
 def _read_xlsx(path: Path, ins: instrument_pkg.Instrument) -> pd.DataFrame:

@@ -3,59 +3,85 @@ the categorical omega of a WLSMV fit."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 from scipy.stats import f
 
-from .data import numeric, reverse_code
+from .data import apply_value_labels, missing_codes, numeric, reverse_code, warn_outliers
 from .errors import DataError
+from .load import load
 from .sem import bvnorm
 
-COLUMNS = ["scale", "n", "mean", "sd", "r_drop", "alpha_if_dropped", "alpha", "alpha_ci_lower", "alpha_ci_upper"]
+COLUMNS = [
+    "scale",
+    "n",
+    "mean",
+    "sd",
+    "r_drop",
+    "alpha_if_dropped",
+    "alpha",
+    "alpha_ci_lower",
+    "alpha_ci_upper",
+    "missing",
+]
+
+
+MISSING = ("pairwise", "listwise")
 
 
 def reliability(
     data: pd.DataFrame,
-    scales: Mapping[str, Iterable[str]],
+    scales: Mapping[str, Iterable[str] | str] | Iterable[str] | str,
     reverse: Iterable[str] = (),
     scale_range: tuple[float, float] | None = None,
     ci: float = 0.95,
+    missing: str = "pairwise",
+    na_values=None,
+    value_labels: dict | None = None,
 ) -> pd.DataFrame:
     """Cronbach's alpha with its confidence interval and item statistics, per scale.
 
-    Each scale uses the rows complete on its own items (listwise within the scale), as
-    ``psych::alpha(x, use="complete.obs")``.
-
     Parameters
     ----------
-    data : DataFrame
-        One row per respondent.
-    scales : dict
-        Scale name -> its item columns (at least two).
+    data : DataFrame or path
+        One row per respondent; a path is read by `analysis.load`.
+    scales : dict, list or str
+        Scale name -> its item columns (at least two), each a list or a space- or comma-separated
+        string (``{"agree": "A1 A2 A3"}``); a list or string alone is one scale named "scale".
     reverse : iterable of str
         Reverse-keyed items, recoded as ``min + max - x`` over `scale_range` first.
     scale_range : (min, max), optional
-        The response scale's ends; required when `reverse` is given.
+        The response scale's ends; required when `reverse` is given. Values outside it give a
+        `DataWarning` (as do values far outside the rest of a Likert-looking column without it).
     ci : float
-        Coverage of the alpha interval: Feldt's F-based interval on the rows analysed, as
-        ``psych::alpha.ci(alpha, n.obs, n.var)``. (``psych::alpha`` itself counts incomplete rows
-        in n.obs under ``use="complete.obs"``, giving a slightly narrower interval.)
+        Coverage of the alpha interval: Feldt's F-based interval, as ``psych::alpha.ci(alpha, n.obs,
+        n.var)`` with n.obs the rows analysed (listwise) or answering any of the scale's items (pairwise).
+    missing : {"pairwise", "listwise"}
+        "pairwise" (psych::alpha's default): covariances, means and SDs from every answer given;
+        "listwise" (SPSS, ``use="complete.obs"``): the rows complete on the scale's items only.
+        The table's ``missing`` column says which.
+    na_values : number, list or dict, optional
+        Missing-value codes read as missing (see `analysis.load`).
+    value_labels : dict, optional
+        Text answers -> codes, for every column or per column (see `analysis.load`).
 
     Returns
     -------
     DataFrame
-        Indexed by item: ``scale, n, mean, sd, r_drop`` (correlation of the item with the sum
-        of the scale's other items), ``alpha_if_dropped``, and the scale's ``alpha``,
-        ``alpha_ci_lower``, ``alpha_ci_upper`` repeated on each of its items.
+        Indexed by item: ``scale, n`` (answers used), ``mean, sd, r_drop`` (correlation of the item
+        with the sum of the scale's other items), ``alpha_if_dropped``, and the scale's ``alpha``,
+        ``alpha_ci_lower``, ``alpha_ci_upper`` and ``missing`` repeated on each of its items.
 
     Examples
     --------
     >>> import analysis
     >>> data = analysis.simulate(300, seed=1)
-    >>> table = analysis.reliability(data, {"ltr": ["ltr_1", "ltr_2", "ltr_3", "ltr_4", "ltr_5"]},
+    >>> table = analysis.reliability(data, {"ltr": "ltr_1 ltr_2 ltr_3 ltr_4 ltr_5"},
     ...                              reverse=["ltr_5"], scale_range=(1, 7))
     >>> table.groupby("scale")["alpha"].first().round(2)  # doctest: +SKIP
     """
@@ -64,51 +90,75 @@ def reliability(
         raise ValueError("reverse-keyed items need scale_range=(min, max), e.g. (1, 7), to be recoded")
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1, not {ci!r}")
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {', '.join(MISSING)}, not {missing!r}")
+    scales = _scales(scales)
+    if isinstance(data, str | Path):
+        data = load(data, na_values=na_values, value_labels=value_labels)
+    elif isinstance(data, pd.DataFrame):  # as given: no instrument checks, only the codes and labels asked for
+        data = missing_codes(apply_value_labels(data, value_labels), na_values)
     tables = []
     for name, items in scales.items():
-        items = list(items)
         if len(items) < 2:
             raise ValueError(f"scale '{name}' needs at least two items, it has {len(items)}")
-        values = numeric(data, items).dropna()
+        values = numeric(data, items)
+        values = values.dropna() if missing == "listwise" else values.dropna(how="all")
         mine = [item for item in reverse if item in items]
         if mine:
             values = reverse_code(values, mine, scale_range)
-        tables.append(_scale_table(name, values, ci))
+        warn_outliers(values, items, scale_range)
+        tables.append(_scale_table(name, values, ci, missing))
     unused = set(reverse) - {item for items in scales.values() for item in items}
     if unused:
         raise DataError(f"reverse-keyed item '{sorted(unused)[0]}' is in none of the scales")
     return pd.concat(tables)
 
 
-def _scale_table(name: str, values: pd.DataFrame, ci: float) -> pd.DataFrame:
-    n, k = values.shape
+def _scales(scales) -> dict[str, list[str]]:
+    """Scale name -> item list, from a dict of lists or strings, or one list or string."""
+    if isinstance(scales, str) or not isinstance(scales, Mapping):
+        scales = {"scale": scales}
+    return {name: _items(items) for name, items in scales.items()}
+
+
+def _items(items) -> list[str]:
+    return re.split(r"[\s,]+", items.strip()) if isinstance(items, str) else list(items)
+
+
+def _scale_table(name: str, values: pd.DataFrame, ci: float, missing: str) -> pd.DataFrame:
+    n, k = len(values), values.shape[1]
     if n < 3:
-        raise DataError(f"scale '{name}' has {n} rows complete on its items; alpha needs at least 3")
+        rows = "complete on" if missing == "listwise" else "answering"
+        raise DataError(f"scale '{name}' has {n} rows {rows} its items; alpha needs at least 3")
     constant = values.columns[values.std() == 0]
     if len(constant):
         raise DataError(f"item '{constant[0]}' of scale '{name}' has no variance (everyone answered the same)")
-    # By hand from one covariance matrix, as pingouin.cronbach_alpha computes it: calling pingouin once per
-    # dropped item copies the data k times, and it rounds its Feldt interval to three decimals.
-    cov = np.cov(values.to_numpy(), rowvar=False)
+    # From one covariance matrix (pairwise complete, as R's cov(use = "pairwise"); on complete rows the
+    # ordinary one), as psych::alpha: r.drop = sum_j C_ij / sqrt(C_ii * sum of C over the other items).
+    cov = values.cov().to_numpy()
     alpha = _alpha(cov)
     lower, upper = (1 - (1 - alpha) * f.isf(p, n - 1, (n - 1) * (k - 1)) for p in ((1 - ci) / 2, (1 + ci) / 2))
-    total = values.sum(axis=1)
     keep = ~np.eye(k, dtype=bool)
     table = pd.DataFrame(
         {
             "scale": name,
-            "n": n,
+            "n": values.count(),
             "mean": values.mean(),
             "sd": values.std(),
-            "r_drop": [np.corrcoef(values[item], total - values[item])[0, 1] for item in values],
+            "r_drop": [_r_drop(cov, i, rest) for i, rest in enumerate(keep)],
             "alpha_if_dropped": [_alpha(cov[np.ix_(rest, rest)]) if k > 2 else np.nan for rest in keep],
             "alpha": alpha,
             "alpha_ci_lower": lower,
             "alpha_ci_upper": upper,
+            "missing": missing,
         },
         index=pd.Index(values.columns, name="item"),
     )
     return table[COLUMNS]
+
+
+def _r_drop(cov: np.ndarray, i: int, rest: np.ndarray) -> float:
+    return float(cov[i, rest].sum() / np.sqrt(cov[i, i] * cov[np.ix_(rest, rest)].sum()))
 
 
 def _alpha(cov: np.ndarray) -> float:

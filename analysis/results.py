@@ -15,6 +15,7 @@ from .errors import ModelError
 from .power import rmsea_power, rmsea_sample_size
 from .reliability import categorical_omega, ordinal_alpha
 from .reliability import reliability as scale_reliability
+from .sem import diagnostics
 
 ROBUST_TEST = ("chisq_scaled", "scaling_factor", "pvalue_scaled", "shift_parameter")
 ORDINAL = ("WLSMV", "DWLS", "ULSMV")  # estimators of ordinal items (`analysis.sem.wls`)
@@ -164,6 +165,38 @@ class FitResult:
         return validity.fornell_larcker(self.latent_correlations, self.reliability["ave"])
 
     @cached_property
+    def r2(self) -> pd.Series:
+        """R² of every endogenous variable, latent and observed (indicators too); lavaan: ``lavInspect(fit, "r2")``.
+
+        Multi-group fits: indexed by (group, variable).
+        """
+        if self.groups is None:
+            return diagnostics.r2(self.estimates)
+        tables = {label: diagnostics.r2(self.estimates[self.estimates.group == k])
+                  for k, label in enumerate(self.group_sizes.index, start=1)}  # fmt: skip
+        return pd.concat(tables, names=[self.groups.name])
+
+    def modindices(self) -> pd.DataFrame:
+        """``lhs, op, rhs, mi, epc, sepc_all``, largest first; lavaan: ``modindices(fit, sort. = TRUE)``.
+
+        See `analysis.sem.diagnostics.modindices` for the candidates and the models covered.
+        """
+        return diagnostics.modindices(self.core)
+
+    def score_tests(self) -> pd.DataFrame:
+        """Which equality across groups breaks invariance: ``lhs, op, rhs, group, x2, df, pvalue``, one row per
+        parameter a group shares with an earlier one; lavaan: ``lavTestScore(fit)$uni``."""
+        return diagnostics.score_tests(self.core)
+
+    def residuals(self, type: str = "raw") -> pd.DataFrame:  # lavaan names the argument type
+        """Residual covariances: ``"raw"`` (S - Sigma), ``"cor"`` (Bollen) or ``"standardized"`` (z); lavaan:
+        ``residuals(fit, type)$cov``. See `analysis.sem.diagnostics.residuals`."""
+        if self.groups is None:
+            return diagnostics.residuals(self.core, type)
+        return pd.concat({label: diagnostics.residuals(self.core, type, k)
+                          for k, label in enumerate(self.group_sizes.index)}, names=[self.groups.name])  # fmt: skip
+
+    @cached_property
     def hypotheses(self) -> pd.DataFrame:
         """One row per hypothesis, evidence and decision: those given to `fit(hypotheses=)`, else the
         instrument's (fits of its default model only).
@@ -200,7 +233,7 @@ class FitResult:
 
     @cached_property
     def _alphas(self) -> pd.DataFrame:
-        return scale_reliability(self.data, self.measurement)
+        return scale_reliability(self.data, self.measurement, missing="listwise")
 
     def _per_group(self, attribute: str) -> pd.DataFrame:
         """`attribute` computed in each group from its rows, estimates and moments; the group label as outer index.
@@ -258,8 +291,8 @@ class FitResult:
             )
         if self.reverse_coded:
             lines.append(f"  Reverse-coded items: {', '.join(self.reverse_coded)}")
-        lines += ["", "Model test", f"  Chi-square {fi.chisq:>35.3f}", f"  Degrees of freedom {fi.df:>27.0f}",
-                  f"  P-value {fi.pvalue:>38.3f}"]  # fmt: skip
+        lines += ["", *self._parameter_count(), "", "Model test", f"  Chi-square {fi.chisq:>35.3f}",
+                  f"  Degrees of freedom {fi.df:>27.0f}", f"  P-value {fi.pvalue:>38.3f}"]  # fmt: skip
         if "chisq_scaled" in fi and self.ordinal:
             lines += [
                 f"  Scaled-shifted chi-square {fi.chisq_scaled:>20.3f}",
@@ -273,15 +306,26 @@ class FitResult:
                 f"  Scaling factor {fi.scaling_factor:>31.3f}",
                 f"  P-value (scaled) {fi.pvalue_scaled:>29.3f}",
             ]
+        if "baseline_chisq" in fi:
+            lines += ["", "Model test baseline model", f"  Chi-square {fi.baseline_chisq:>35.3f}",
+                      f"  Degrees of freedom {fi.baseline_df:>27.0f}"]  # fmt: skip
         lines += ["", "Fit indices"]
-        for key in fi.index.drop(["n", "chisq", "df", "pvalue", *ROBUST_TEST], errors="ignore"):
+        shown = ["n", "chisq", "df", "pvalue", "npar", "ngroups", "baseline_chisq", "baseline_df", *ROBUST_TEST]
+        for key in fi.index.drop(shown, errors="ignore"):
             lines.append(f"  {key:<24} {fi[key]:>21.3f}")
         for heading, block in self._estimate_blocks():
             lines += heading
             for op, title in SECTIONS.items():
                 rows = block[block.op == op]
+                if op == "=~":  # grouped by factor in the model's order, however the lines were written
+                    order = {factor: k for k, factor in enumerate(self.measurement)}
+                    rows = rows.sort_values("lhs", key=lambda lhs: lhs.map(order), kind="stable")
                 if not rows.empty:
                     lines += ["", title, _table(rows)]
+        r2 = self.r2
+        if len(r2):
+            lines += ["", "R-Square", r2.round(3).to_string(header=False) if self.groups is None
+                      else r2.round(3).to_string()]  # fmt: skip
         if self._reliability_refused:
             lines += ["", f"Reliability: not computed ({self._reliability_refused})"]
         elif "alpha" in self.reliability:
@@ -291,6 +335,17 @@ class FitResult:
         if self.warnings:
             lines += ["", "Warnings", *(f"  ! {w}" for w in self.warnings)]
         return "\n".join(lines)
+
+    def _parameter_count(self) -> list[str]:
+        """lavaan's count: one parameter per free row (a label shared by several rows counts each), then the
+        equality constraints (shared labels, ``group_equal``, ``==``) that tie them."""
+        npar = int(self.fit_indices.npar)
+        table = self.core.model.table if self.core is not None else None
+        rows = npar if table is None else int(((table.free > 0) & (table.group > 0)).sum())
+        lines = [f"  Number of model parameters {rows:>19}"]
+        if rows > npar:
+            lines.append(f"  Number of equality constraints {rows - npar:>15}")
+        return lines
 
     def _estimate_blocks(self):
         """(heading lines, estimates) of the summary: all at once, or group by group as lavaan prints them."""
@@ -342,20 +397,41 @@ class FitResult:
             "htmt": _records(self.htmt.reset_index(names=index)),
             "htmt2": _records(self.htmt2.reset_index(names=index)),
             "power": {k: float(v) for k, v in self.power.items()},
+            "r2": _records(self.r2.reset_index()),
             "groups": None if self.groups is None else {str(k): int(n) for k, n in self.group_sizes.items()},
         }  # fmt: skip
 
+    def __repr__(self) -> str:
+        return f"<FitResult {self._headline()}>"
+
+    def _headline(self) -> str:
+        """Estimator, n, chi-square/df, CFI and RMSEA in one line (scaled versions under a robust estimator)."""
+        fi = self.fit_indices
+        scaled = "_scaled" if "chisq_scaled" in fi else ""
+        state = "" if self.converged else ", DID NOT CONVERGE"
+        return (f"{self.estimator}, n = {self.n}, chisq{scaled} = {fi['chisq' + scaled]:.2f} on {fi.df:.0f} df, "
+                f"CFI{scaled} = {fi.get('cfi' + scaled, fi.cfi):.3f}, RMSEA{scaled} = "
+                f"{fi.get('rmsea' + scaled, fi.rmsea):.3f}{state}")  # fmt: skip
+
     def _repr_html_(self) -> str:
         warnings = "".join(f"<p><strong>Warning:</strong> {w}</p>" for w in self.warnings)
-        return (
-            f"<h4>socialimp SEM ({self.estimator}, n = {self.n})</h4>{warnings}"
-            f"{self.fit_indices.to_frame('value').T.to_html(float_format='%.3f')}"
-            f"{self.estimates.to_html(float_format='%.3f', index=False, na_rep='')}"
+        loadings = self.estimates[self.estimates.op == "=~"]
+        paths = self.estimates[self.estimates.op == "~"]
+        columns = ["lhs", "op", "rhs", "est", "se", "pvalue", "std_all"] + (
+            ["group"] if self.groups is not None else []
         )
+        blocks = [("Loadings", loadings[columns]), ("Paths", paths[columns])]
+        if "alpha" in self.reliability:
+            blocks.insert(1, ("Reliability", self.reliability.reset_index()))
+        tables = "".join(f"<h5>{title}</h5>{frame.to_html(float_format='%.3f', index=False, na_rep='')}"
+                         for title, frame in blocks if len(frame))  # fmt: skip
+        return f"<h4>socialimp SEM: {self._headline()}</h4>{warnings}{tables}"
 
 
 def _table(rows: pd.DataFrame) -> str:
-    shown = rows.assign(parameter=rows.lhs + " " + rows.op + " " + rows.rhs)
+    """lavaan's columns: the label after the parameter, SE blank for a fixed parameter (se 0)."""
+    label = rows.label.where(rows.label.eq("") | rows.op.eq(":="), " (" + rows.label + ")").where(rows.op != ":=", "")
+    shown = rows.assign(parameter=rows.lhs + " " + rows.op + " " + rows.rhs + label, se=rows.se.mask(rows.se == 0))
     shown = shown[["parameter", "est", "se", "z", "pvalue", "std_all"]].set_index("parameter")
     return shown.to_string(float_format=lambda v: f"{v:.3f}", na_rep="")
 

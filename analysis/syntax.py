@@ -142,6 +142,12 @@ def _statements(text: str):
 
 
 def _parse_statement(statement: str, line: int) -> list[dict]:
+    if "<~" in statement:
+        raise ModelSyntaxError(
+            "'<~' defines a formative composite, which covariance-based SEM does not estimate here; fit composites "
+            "with analysis.pls (PLS-SEM, as seminr), or write the construct reflectively with '=~'",
+            statement, line, statement.index("<~"),
+        )  # fmt: skip
     if DEFINE not in statement and "=~" not in statement and CONSTRAINT.search(statement):
         return [_constraint(statement, line)]
     op = next((op for op in OPERATORS if op in statement), None)

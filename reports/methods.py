@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analysis import FitResult
+from analysis import FitResult, ModelError
 
 from . import apa, criteria, sample
 
@@ -110,7 +110,10 @@ def _modification_sentence(result: FitResult) -> list[str]:
     modindices = getattr(result, "modindices", None)
     if modindices is None:
         return []
-    top = modindices().head(SUGGESTIONS)
+    try:
+        top = modindices().head(SUGGESTIONS)
+    except ModelError:  # not computed for every fit (ordinal items): no suggestion
+        return []
     if top.empty:
         return []
     named = [f"{row.lhs} {row.op} {row.rhs} (MI = {apa.number(row.mi)}, standardized EPC = "

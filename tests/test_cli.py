@@ -89,8 +89,9 @@ def test_fit_command_with_ordered_items(tmp_path, capsys):
     line = next(x for x in capsys.readouterr().out.splitlines() if "Scaled-shifted chi-square" in x)
     assert line.split()[-1] == "69.146"  # lavaan: 69.1457
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    # no modindices.csv: not computed for ordinal items
     assert written == ["estimates.csv", "fit_indices.csv", "fornell_larcker.csv", "htmt.csv", "item_stats.csv",
-                       "reliability.csv", "summary.txt"]  # fmt: skip
+                       "r2.csv", "reliability.csv", "summary.txt"]  # fmt: skip
 
 
 def test_fit_command_with_named_ordered_items(capsys):
@@ -104,7 +105,10 @@ def test_fit_command_reports_model_errors_in_one_clear_message(tmp_path, capsys)
     model = tmp_path / "bad.lavaan"
     model.write_text("visual =~ x1 + x2 + x99\n")
     assert main(["fit", HS_DATA, "--model", str(model)]) == 2
-    assert capsys.readouterr().err == "socialimp fit: error: column 'x99' (model line 1) is not in the data\n"
+    assert (
+        capsys.readouterr().err
+        == "socialimp fit: error: column 'x99' (model line 1) is not in the data; did you mean 'x9'?\n"
+    )
 
 
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys):

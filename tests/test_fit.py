@@ -232,3 +232,71 @@ def test_a_source_mixing_real_and_simulated_is_refused(tmp_path, ins):
     data = analysis.simulate(50, seed=1, instrument=ins).assign(simulated=[True] * 10 + [False] * 40)
     with pytest.raises(analysis.DataError, match=r"holds 40 real and 10 simulated respondents; read it with analysis"):
         analysis.fit(data)
+
+
+# Missing-value codes, reverse keying and scale ranges on your own data: psych::bfi (tests/data/diagnostics.R)
+BFI = pd.read_csv(DATA / "bfi.csv")
+BFI_FACTORS = {"agree": "A", "consc": "C", "extra": "E", "neuro": "N", "open": "O"}
+BFI_FIVE = "\n".join(f"{name} =~ " + " + ".join(f"{s}{k}" for k in range(1, 6)) for name, s in BFI_FACTORS.items())
+
+
+def test_missing_codes_are_named_and_na_values_reads_them_as_missing():
+    coded = BFI.assign(A1=BFI.A1.fillna(-99))
+    with pytest.warns(analysis.DataWarning, match=r"column 'A1' holds -99 \(\d+ cells\), far outside its other values"):
+        analysis.fit(coded, BFI_FIVE)
+    clean = analysis.fit(coded, BFI_FIVE, na_values=[-99, -9])
+    assert clean.n == 2436
+    assert clean.fit_indices.chisq == pytest.approx(analysis.fit(BFI, BFI_FIVE).fit_indices.chisq, rel=1e-8)
+
+
+def test_values_outside_scale_range_warn():
+    with pytest.warns(analysis.DataWarning, match=r"column 'A1' holds 6 \(\d+ cells\), outside scale_range \(1, 5\)"):
+        analysis.fit(BFI.assign(**{c: BFI[c].clip(upper=5) for c in BFI.columns if c != "A1"}), BFI_FIVE,
+                     scale_range=(1, 5))  # fmt: skip
+
+
+def test_reverse_recodes_items_before_fitting():
+    res = analysis.fit(BFI, BFI_FIVE, reverse=["A1", "C4", "C5", "E1", "E2", "O2", "O5"], scale_range=(1, 6))
+    assert res.reverse_coded == ("A1", "C4", "C5", "E1", "E2", "O2", "O5")
+    assert (res.loadings()["agree"] > 0).all()
+    assert res.data.A1.mean() == pytest.approx(7 - BFI.dropna(subset=BFI.columns[:25]).A1.mean())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"reverse": ["A1"]}, ValueError, r"reverse-keyed items need scale_range=\(min, max\)"),
+        ({"reverse": ["Z9"], "scale_range": (1, 6)}, analysis.DataError, "reverse-keyed item 'Z9' is not a variable"),
+    ],
+)
+def test_bad_reverse(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        analysis.fit(BFI, BFI_FIVE, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (BFI.rename(columns={"A1": "a1"}), r"column 'A1' \(model line 1\) is not in the data; did you mean 'a1'\?"),
+        (BFI.rename(columns={"A1": "A_1"}), r"column 'A1' \(model line 1\) is not in the data; did you mean 'A_1'\?"),
+        (BFI.rename(columns={c: f"item{k}" for k, c in enumerate(BFI.columns)}),
+         r"not in the data; its 28 columns are 'item0', 'item1', .*, \.\.\."),
+        (BFI.rename(columns={"A2": "A1"}), "column name 'A1' occurs 2 times in the data"),
+        (BFI.assign(A3=BFI.A3.replace(6, np.inf)), r"column 'A3' has an infinite value \(inf\) in row 3; replace it"),
+        (BFI.assign(A1=BFI.A1.replace({2: "Moderately inaccurate"})),
+         r"value 'Moderately inaccurate' in row 0 is not a number; .* value_labels=\{'A1': \{'Moderately inaccurate'"),
+    ],
+)  # fmt: skip
+def test_data_errors_that_help(data, message):
+    with pytest.raises(analysis.DataError, match=message):
+        analysis.fit(data, BFI_FIVE)
+
+
+def test_value_labels_and_semicolon_csv(tmp_path):
+    labels = {"Very inaccurate": 1, "Moderately inaccurate": 2, "Slightly inaccurate": 3, "Slightly accurate": 4,
+              "Moderately accurate": 5, "Very accurate": 6}  # fmt: skip
+    words = BFI.assign(**{c: BFI[c].map({v: k for k, v in labels.items()}) for c in ("A1", "C2", "O5")})
+    path = tmp_path / "bfi.csv"
+    words.to_csv(path, sep=";", index=False)
+    res = analysis.fit(path, BFI_FIVE, value_labels=labels)
+    assert res.fit_indices.chisq == pytest.approx(analysis.fit(BFI, BFI_FIVE).fit_indices.chisq, rel=1e-10)

@@ -217,3 +217,42 @@ def test_one_row_per_respondent(survey_frame, ins):
     survey_frame.loc[3, "respondent_id"] = "R001"
     with pytest.raises(analysis.DataError, match="respondent_id 'R001' occurs more than once"):
         load(survey_frame, instrument=ins)
+
+
+def test_na_values_reads_missing_codes_as_na(tmp_path):
+    path = tmp_path / "coded.csv"
+    pd.DataFrame({"q1": [1, -99, 3], "q2": [-9, 2, 99]}).to_csv(path, index=False)
+    data = analysis.load(path, na_values={"q1": -99, "q2": [-9, 99]})
+    assert data.q1.isna().tolist() == [False, True, False]
+    assert data.q2.isna().tolist() == [True, False, True]
+    assert analysis.load(path, na_values=[-99, -9]).isna().sum().tolist() == [1, 1]
+    with pytest.raises(analysis.DataError, match="na_values names column 'q3', which is not in the data"):
+        analysis.load(path, na_values={"q3": -99})
+
+
+def test_semicolon_separated_csv_is_sniffed(tmp_path):
+    path = tmp_path / "european.csv"
+    path.write_text("A1;A2;score\n1;2;3,5\n4;5;6\n")
+    data = analysis.load(path)
+    assert data.columns.tolist() == ["A1", "A2", "score"]
+    assert data.A2.tolist() == [2, 5]
+
+
+def test_duplicate_column_names_are_named(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("A1,A2,A1\n1,2,3\n")
+    with pytest.raises(analysis.DataError, match="column name 'A1' occurs 2 times in the data; rename or drop"):
+        analysis.load(path)
+    with pytest.raises(analysis.DataError, match="column name 'A1' occurs 2 times"):
+        analysis.load(pd.DataFrame([[1, 2, 3]], columns=["A1", "A2", "A1"]))
+
+
+def test_value_labels_map_text_answers():
+    labels = {"Disagree": 1, "Neutral": 2, "Agree": 3}
+    frame = pd.DataFrame({"q1": ["Agree", " Neutral ", None], "q2": ["Disagree", "Agree", "Agree"], "id": [1, 2, 3]})
+    data = analysis.load(frame, value_labels=labels)
+    assert data.q1.tolist()[:2] == [3, 2] and pd.isna(data.q1.iloc[2])
+    per_column = analysis.load(frame, value_labels={"q2": labels})
+    assert per_column.q2.tolist() == [1, 3, 3] and per_column.q1.iloc[0] == "Agree"
+    with pytest.raises(analysis.DataError, match="value_labels names column 'q9', which is not in the data"):
+        analysis.load(frame, value_labels={"q9": labels})

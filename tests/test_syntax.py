@@ -82,3 +82,9 @@ def test_evaluate_refuses_anything_but_arithmetic():
         evaluate("__import__('os')", {})
     with pytest.raises(ModelError, match="'z' in a defined parameter is not the label"):
         evaluate("z + 1", {})
+
+
+def test_formative_composite_points_to_pls():
+    with pytest.raises(ModelSyntaxError, match=r"'<~' defines a formative composite.*analysis\.pls") as caught:
+        parse("f =~ y1 + y2 + y3\ng <~ x1 + x2")
+    assert "model line 2, column 3" in str(caught.value)

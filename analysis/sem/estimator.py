@@ -162,8 +162,8 @@ def optimize(model: Model, start: np.ndarray | None = None, hessian: np.ndarray 
     converged = bool(np.isfinite(value) and largest < GRADIENT_TOLERANCE)
     if not converged and not quiet:
         warnings.warn(
-            f"the optimizer did not converge ({message.lower()}; largest gradient {largest:.2g}); estimates are "
-            "not trustworthy",
+            f"the optimizer did not converge ({message.lower()}; largest gradient {largest:.2g}, converged below "
+            f"{GRADIENT_TOLERANCE:g}); estimates are not trustworthy",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -183,8 +183,10 @@ def _unconstrained(function, x: np.ndarray, hessian: np.ndarray | None = None, t
         if result.converged:
             return result
         start = result.x if np.isfinite(result.fun) else x
-        return minimize(function, start, jac=True, method="BFGS", options={**BFGS, "gtol": tolerance,
-                        "hess_inv0": hessian})  # fmt: skip
+        final = minimize(function, start, jac=True, method="BFGS", options={**BFGS, "gtol": tolerance,
+                         "hess_inv0": hessian})  # fmt: skip
+        final.nit += result.nit  # the summary's count covers both stages
+        return final
     if len(x) > LARGE:
         result = minimize(function, x, jac=True, method="L-BFGS-B", options=LIMITED_MEMORY)
         if np.isfinite(result.fun) and np.abs(result.jac).max() < GRADIENT_TOLERANCE / 10:

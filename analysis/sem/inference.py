@@ -44,6 +44,35 @@ def expected_information(model: Model, x: np.ndarray) -> np.ndarray:
     return (info + info.T) / 2
 
 
+def expected_information_missing(model: Model, x: np.ndarray) -> np.ndarray:
+    """The expected information of incomplete data, pattern by pattern at the model's moments:
+    ``sum_patterns n_p (Dmu_o' K_oo Dmu_o + 1/2 tr(K_oo dSigma_oo K_oo dSigma_oo))``, lavaan's
+    ``lav_mvnorm_missing_information_expected`` (what its ``modindices()`` uses under FIML).
+
+    Examples
+    --------
+    >>> info = expected_information_missing(model, solution.x)  # doctest: +SKIP
+    """
+    info = np.zeros((len(x), len(x)))
+    for mats, sample in zip(model.matrices, model.samples, strict=True):
+        implied = mats.implied(x)
+        d_mu, d_sigma = mats.jacobian(implied, len(x))
+        flat = d_sigma.reshape(len(x), -1)
+        keys, counts = np.unique(~np.isnan(sample.values), axis=0, return_counts=True)
+        p = len(implied.sigma)
+        # Summed in the moments' space first (K x K per pattern), then one product with the Jacobian:
+        # 0.5 tr(K dSa K dSb) = 0.5 vec(dSa)' (K x K) vec(dSb)
+        weight_cov, weight_mu = np.zeros((p * p, p * p)), np.zeros((p, p))
+        for key, count in zip(keys, counts, strict=True):
+            o = np.flatnonzero(key)
+            k = np.zeros((p, p))
+            k[np.ix_(o, o)] = np.linalg.inv(implied.sigma[np.ix_(o, o)])
+            weight_cov += count * np.kron(k, k)
+            weight_mu += count * k
+        info += 0.5 * flat @ weight_cov @ flat.T + d_mu @ weight_mu @ d_mu.T
+    return (info + info.T) / 2
+
+
 def inverse_hessian(model: Model, x: np.ndarray, observed: bool | None = None) -> np.ndarray | None:
     """Inverse Hessian of F (``N/2`` times the inverse information) at `x`, symmetric, to warm-start the
     optimizer; None with constraints or an information that is not positive definite. `observed`
@@ -225,8 +254,9 @@ def saturated_scores(sample) -> np.ndarray:
     return _case_scores(sample.values - sample.mean, k, k, flat, d_mu)
 
 
-def saturated_observed_information(sample) -> np.ndarray:
-    """Observed information of the saturated model under missing data: the Hessian of -log L at the EM estimates."""
+def saturated_observed_information(sample, mean: np.ndarray | None = None, cov: np.ndarray | None = None) -> np.ndarray:
+    """Observed information of the saturated model under missing data: the Hessian of -log L at the EM
+    estimates, or at the moments `mean` and `cov` (a model's, for lavaan's structured h1 information)."""
     p = len(sample.mean)
     rows, columns = np.tril_indices(p)
 
@@ -239,7 +269,9 @@ def saturated_observed_information(sample) -> np.ndarray:
         d_sigma = -0.5 * (2 - np.identity(p)) * (sample.n * k - k @ step.t2 @ k)  # vech: both triangles
         return np.concatenate([k @ step.t1, d_sigma[rows, columns]])
 
-    hessian = jacobian(gradient, np.concatenate([sample.mean, sample.cov[rows, columns]]), step=1e-5)
+    mean = sample.mean if mean is None else mean
+    cov = sample.cov if cov is None else cov
+    hessian = jacobian(gradient, np.concatenate([mean, cov[rows, columns]]), step=1e-5)
     return -(hessian + hessian.T) / 2
 
 
