@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import FitResult
+from analysis import FitResult, ModelError
 
 from . import apa
 
@@ -153,7 +153,41 @@ def failures(result: FitResult, cutoffs: Cutoffs | None = None, label=str) -> li
         ]
     if len(result.measurement) > 1:
         found += _discriminant(result, label)
+    large = large_residuals(result)
+    if large:
+        shown = [f"{a}–{b} ({apa.bounded(value)})" for a, b, value in large[:RESIDUALS_LISTED]]
+        more = f" and {len(large) - RESIDUALS_LISTED} more" if len(large) > RESIDUALS_LISTED else ""
+        found.append(f"{len(large)} correlation residual{'s' if len(large) > 1 else ''} above "
+                     f"{apa.bounded(RESIDUAL_LIMIT)} in absolute value: {', '.join(shown)}{more}")  # fmt: skip
     return found
+
+
+RESIDUAL_LIMIT = 0.10
+"""A correlation residual (lavaan's ``residuals(fit, type = "cor")``) beyond this marks local misfit (Kline 2016)."""
+RESIDUALS_LISTED = 5
+
+
+def large_residuals(result: FitResult) -> list[tuple[str, str, float]]:
+    """The pairs of observed variables whose correlation residual exceeds `RESIDUAL_LIMIT` in absolute value,
+    largest first (each group's prefixed with its label); empty where residuals are not available (ordinal items).
+
+    Examples
+    --------
+    >>> large_residuals(res)[:1]  # doctest: +SKIP
+    [('N1', 'N2', 0.153)]
+    """
+    try:
+        residuals = result.residuals("cor")
+    except ModelError:
+        return []
+    frames = [("", residuals)] if result.groups is None else [
+        (f"{label}: ", residuals.loc[label]) for label in residuals.index.get_level_values(0).unique()]  # fmt: skip
+    found = []
+    for prefix, frame in frames:
+        names = list(frame.columns)
+        found += [(prefix + a, b, float(frame.loc[a, b])) for i, a in enumerate(names) for b in names[:i]
+                  if abs(frame.loc[a, b]) > RESIDUAL_LIMIT]  # fmt: skip
+    return sorted(found, key=lambda pair: -abs(pair[2]))
 
 
 def _discriminant(result: FitResult, label) -> list[str]:

@@ -265,6 +265,12 @@ def _fit(result: FitResult, cutoffs: criteria.Cutoffs):
     note = (f"N = {result.n}. Cutoffs for good fit after {cutoffs.source}; acceptable fit: "
             f"{cutoffs.describe('acceptable')}. By these the fit is {level}"
             f"{judged[criteria.reported_kind(fi)]}.")  # fmt: skip
+    large = criteria.large_residuals(result)
+    if large:
+        a, b, value = large[0]
+        note += (f" {len(large)} correlation residual{'s' if len(large) > 1 else ''} exceed"
+                 f"{'' if len(large) > 1 else 's'} {apa.bounded(criteria.RESIDUAL_LIMIT)} in absolute value (largest "
+                 f"{a}–{b}, {apa.bounded(value)}): local misfit there.")  # fmt: skip
     if result.ordinal:
         note += (" χ², CFI, TLI, RMSEA and SRMR (on the polychoric correlations) are those of the DWLS fit"
                  + ("; the scaled indices use the mean- and variance-adjusted χ², as lavaan." if "chisq_scaled" in fi
@@ -305,6 +311,8 @@ def _paths(result: FitResult):
                 else f"{row.lhs} (defined: {row.rhs})")  # fmt: skip
         rows.append([name, apa.number(row.est), apa.number(row.se), apa.bounded(row.std_all) + apa.stars(row.pvalue),
                      apa.interval(row.ci_lower, row.ci_upper), apa.p_value(row.pvalue)])  # fmt: skip
+    r2 = _outcome_r2(result, rows_in)
+    rows += [[f"R² {construct_label(result, name)}", "", "", apa.bounded(value), "", ""] for name, value in r2.items()]
     if result.bootstrap:
         kind = f"percentile bootstrap, {result.bootstrap} draws"
     else:
@@ -313,7 +321,18 @@ def _paths(result: FitResult):
         kind = robust.get(result.estimator, "Wald")
         kind += "; defined effects (:=) by the delta method"
     note = f"b = unstandardized estimate; β = standardized (std.all); 95% CI of b ({kind}). {apa.STARS_NOTE}"
+    if len(r2):
+        note += ' R² = the variance of each outcome explained by its predictors (lavaan\'s lavInspect(fit, "r2")).'
     return "Structural paths and indirect effects", ["Path", "b", "SE", "β", "95% CI", "p"], rows, note
+
+
+def _outcome_r2(result: FitResult, rows: pd.DataFrame) -> pd.Series:
+    """R² of each outcome of a regression (``~``), in the model's order; one group's fits only."""
+    if result.groups is not None:
+        return pd.Series(dtype=float)
+    outcomes = list(dict.fromkeys(rows.lhs[rows.op == "~"]))
+    r2 = result.r2
+    return r2.reindex([name for name in outcomes if name in r2.index])
 
 
 def hypotheses_table(result: FitResult):

@@ -14,7 +14,7 @@ import pytest
 
 import analysis
 import reports
-from reports import criteria, methods
+from reports import apa, criteria, methods
 from reports.tables import build
 
 DATA = Path(__file__).parent / "data"
@@ -172,3 +172,27 @@ def test_poor_fit_names_the_largest_modification_indices(hs_one_factor):
     top = hs_one_factor.modindices().iloc[0]
     text = methods.paragraph(hs_one_factor)
     assert f"The largest modification indices were for {top.lhs} {top.op} {top.rhs} (MI = {top.mi:.2f}" in text
+
+
+@pytest.fixture(scope="module")
+def bfi_paths():
+    model = ("agree =~ A1 + A2 + A3 + A4 + A5\nneuro =~ N1 + N2 + N3 + N4 + N5\nextra =~ E1 + E2 + E3 + E4 + E5\n"
+             "extra ~ agree + neuro")  # fmt: skip
+    return analysis.fit(Path(__file__).parent / "data" / "bfi.csv", model)
+
+
+def test_large_correlation_residuals_are_flagged(bfi_paths):
+    residuals = bfi_paths.residuals("cor")
+    large = criteria.large_residuals(bfi_paths)
+    expected = {(a, b) for a in residuals.index for b in residuals.columns if a != b and abs(residuals.loc[a, b]) > 0.1}
+    assert {(a, b) for a, b, _ in large} | {(b, a) for a, b, _ in large} == expected and len(large) == 16
+    assert large[0][:2] == ("E2", "N4") and large[0][2] == pytest.approx(residuals.loc["E2", "N4"])
+    fit_table = next(t for t in build(bfi_paths) if t.title == "Model fit")
+    assert "16 correlation residuals exceed .10 in absolute value (largest E2–N4, .25)" in fit_table.note
+    assert any(f.startswith("16 correlation residuals above .10") for f in criteria.failures(bfi_paths))
+
+
+def test_paths_table_gives_each_outcomes_r2(bfi_paths):
+    paths = next(t for t in build(bfi_paths) if t.title.startswith("Structural paths"))
+    assert paths.rows[-1] == ["R² extra", "", "", apa.bounded(bfi_paths.r2["extra"]), "", ""]
+    assert 'lavInspect(fit, "r2")' in paths.note

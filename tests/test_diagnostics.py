@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from lavaan_check import DATA, HS_MODEL, POLDEM_MODEL
 
 import analysis
+import reports
 
 BFI = pd.read_csv(DATA / "bfi.csv")
 FACTORS = {"agree": "A", "consc": "C", "extra": "E", "neuro": "N", "open": "O"}
@@ -204,3 +206,19 @@ def test_non_convergence_warning_states_the_criterion(monkeypatch):
     with pytest.warns(analysis.ConvergenceWarning, match=r"largest gradient [\d.e-]+, converged below 1e-30\)"):
         solution = estimator.optimize(fitted("hs").core.model)
     assert not solution.converged
+
+
+@pytest.mark.slow
+def test_the_readme_example_on_bfi_runs_as_written(tmp_path, monkeypatch):
+    """The README's worked example, from the CSV with missing codes to the report, run as printed."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Your own data, and what a reviewer asks for") :]
+    code = section[section.index("```python") + len("```python") : section.index("```", section.index("```python") + 9)]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tests" / "data").mkdir(parents=True)
+    (tmp_path / "tests" / "data" / "bfi.csv").write_bytes((Path(__file__).parent / "data" / "bfi.csv").read_bytes())
+    namespace = {"analysis": analysis, "reports": reports}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert repr(namespace["res"]).startswith("<FitResult MLR, n = 2436")
+    page = (tmp_path / "bfi_report" / "report.html").read_text(encoding="utf-8")
+    assert "correlation residuals" in page and "poorly" in page

@@ -20,7 +20,7 @@ from sqlalchemy import update
 import analysis
 import reports
 from reports import apa, latex, methods, sample, screenshots
-from reports.tables import build
+from reports.tables import build, construct_label
 from survey_app import responses
 from survey_app.cli import main
 from survey_app.export import with_quality
@@ -181,8 +181,11 @@ def test_fit_indices_are_the_results(fmt, folder, result):
 def test_paths_are_the_results(fmt, folder, result):
     rows = table(READERS[fmt](folder), result, "Structural paths and indirect effects")
     est = result.estimates[result.estimates.op.isin(["~", ":="])]
-    assert len(rows) == len(est)
-    for row, (_, expected) in zip(rows, est.iterrows(), strict=True):
+    outcomes = list(dict.fromkeys(est.lhs[est.op == "~"]))
+    paths, r2 = rows[: len(est)], rows[len(est) :]
+    assert [row[0] for row in r2] == [f"R² {construct_label(result, name)}" for name in outcomes]
+    assert [number(row[3]) for row in r2] == pytest.approx([round(result.r2[name], 2) for name in outcomes])
+    for row, (_, expected) in zip(paths, est.iterrows(), strict=True):
         assert number(row[1]) == pytest.approx(round(expected.est, 2))
         assert number(row[2]) == pytest.approx(round(expected.se, 2))
         assert number(row[3]) == pytest.approx(round(expected.std_all, 2))
@@ -372,7 +375,7 @@ def test_fiml_report_keeps_intercepts_out_of_the_path_table(survey_folder, surve
     est = survey_result.estimates
     assert (est.op == "~1").sum() > 50  # FIML's mean structure
     rows = table(read_html(survey_folder), survey_result, "Structural paths and indirect effects")
-    assert len(rows) == est.op.isin(["~", ":="]).sum()
+    assert len([row for row in rows if not row[0].startswith("R² ")]) == est.op.isin(["~", ":="]).sum()
     assert "full-information maximum likelihood (FIML)" in methods.paragraph(survey_result)
 
 
