@@ -7,6 +7,9 @@ of (thresholds, correlations), the sandwich ``B^-1 (S'S) B^-T`` of the casewise 
 univariate and bivariate likelihoods, with ``B`` the block-triangular matrix of their
 cross-products. Correlations come in lavaan's order: (2,1), (3,1), ..., (p,1), (3,2), ...
 
+A continuous column (``estimate(numeric=)``) has no thresholds; its correlation with an ordinal item is
+polyserial (`analysis.sem.polyserial`), with another continuous column Pearson's.
+
 Missing answers (code -1) are lavaan's ``missing = "pairwise"``: thresholds from each item's answers,
 each correlation from the rows answering both, and a row's scores zero where it has no answer.
 """
@@ -19,7 +22,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from . import bvnorm
+from . import bvnorm, polyserial
 
 TOLERANCE = 1e-10  # largest change of a correlation in the last scoring step
 LIMIT = 0.9999  # correlations are kept inside (-LIMIT, LIMIT) while scoring
@@ -27,11 +30,13 @@ LIMIT = 0.9999  # correlations are kept inside (-LIMIT, LIMIT) while scoring
 
 @dataclass(frozen=True)
 class Polychoric:
-    """Codes (0-based categories, n x p), thresholds per item, and the polychoric correlation matrix."""
+    """Codes (0-based categories, n x p; -1 in continuous columns), thresholds per item (none for a continuous
+    column), the correlation matrix, and which columns are continuous."""
 
     codes: np.ndarray
     thresholds: list[np.ndarray]
     cor: np.ndarray
+    numeric: np.ndarray | None = None  # p booleans; None: every column ordinal
 
     @property
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +53,9 @@ class Polychoric:
 
     @cached_property
     def gamma(self) -> np.ndarray:
-        """N times the asymptotic covariance of `vector` (lavaan's ``NACOV``; ``muthen1984``)."""
+        """N times the asymptotic covariance of `vector` (lavaan's ``NACOV``; ``muthen1984``), of ordinal columns."""
+        if self.numeric is not None and self.numeric.any():
+            raise ValueError("the asymptotic covariance with continuous columns is not implemented")
         return _gamma(self)
 
 
@@ -69,8 +76,11 @@ def codes(values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     return out, levels
 
 
-def estimate(codes: np.ndarray) -> Polychoric:
+def estimate(codes: np.ndarray, numeric: np.ndarray | None = None) -> Polychoric:
     """Thresholds and polychoric correlations of integer codes 0..K-1 (n x p; -1: missing, pairwise).
+
+    `numeric` (n x p floats, NaN where missing): the values of the continuous columns, those not
+    all NaN; their codes are ignored.
 
     Examples
     --------
@@ -79,24 +89,36 @@ def estimate(codes: np.ndarray) -> Polychoric:
     (2, 2)
     """
     p = codes.shape[1]
+    continuous = np.zeros(p, dtype=bool) if numeric is None else ~np.isnan(numeric).all(axis=0)
+    codes = np.where(continuous, -1, codes)
     counts = [np.bincount(codes[codes[:, j] >= 0, j]) for j in range(p)]
-    thresholds = [ndtri(np.cumsum(c)[:-1] / c.sum()) for c in counts]
-    fit = Polychoric(codes, thresholds, np.identity(p))
+    thresholds = [np.empty(0) if continuous[j] else ndtri(np.cumsum(c)[:-1] / c.sum()) for j, c in enumerate(counts)]
+    fit = Polychoric(codes, thresholds, np.identity(p), continuous if numeric is not None else None)
     i, j = fit.pairs
-    tables = _Tables(fit)
-    _check_tables(tables)
-    rho = _pair_correlations(tables, np.zeros(len(i)))
     cor = np.identity(p)
-    cor[i, j] = cor[j, i] = rho
-    return Polychoric(codes, thresholds, cor)
+    ordinal = ~continuous[i] & ~continuous[j]
+    tables = _Tables(fit, i[ordinal], j[ordinal])
+    _check_tables(tables)
+    cor[i[ordinal], j[ordinal]] = _pair_correlations(tables, np.zeros(ordinal.sum()))
+    if numeric is not None:
+        z, var = np.full(numeric.shape, np.nan), np.ones(p)
+        z[:, continuous], _, var[continuous] = polyserial.standardize(numeric[:, continuous])
+        mixed = continuous[i] != continuous[j]
+        c, o = np.where(continuous[i], i, j)[mixed], np.where(continuous[i], j, i)[mixed]
+        cor[i[mixed], j[mixed]] = polyserial.correlations(z[:, c], codes[:, o], tables.bounds[o], np.sqrt(var[c]))
+        both = continuous[i] & continuous[j]
+        cor[i[both], j[both]] = np.mean(z[:, i[both]] * z[:, j[both]], axis=0)
+    cor[j, i] = cor[i, j]
+    return Polychoric(codes, thresholds, cor, fit.numeric)
 
 
 class _Tables:
-    """Every pair's contingency table, padded to the largest number of categories, and its bounds."""
+    """The contingency table of each pair (i, j) of ordinal columns, padded to the largest number of categories,
+    and every column's bounds."""
 
-    def __init__(self, fit: Polychoric):
+    def __init__(self, fit: Polychoric, i: np.ndarray, j: np.ndarray):
         codes = fit.codes
-        self.i, self.j = fit.pairs
+        self.i, self.j = i, j
         self.size = max(len(t) for t in fit.thresholds) + 1
         size = self.size
         bounds = np.full((codes.shape[1], size + 1), np.inf)
@@ -145,7 +167,7 @@ def _cells(grid: np.ndarray) -> np.ndarray:
 def _pair_correlations(tables: _Tables, rho: np.ndarray) -> np.ndarray:
     """Fisher scoring of every pair's log-likelihood ``sum n_ab log P_ab(rho)`` at once."""
     n = tables.counts.sum(axis=(1, 2))
-    for _ in range(100):
+    for _ in range(100 if len(rho) else 0):
         prob, slope = tables.probabilities(rho)
         safe = np.where(tables.valid, prob, 1.0)
         score = np.sum(np.where(tables.valid, tables.counts * slope / safe, 0.0), axis=(1, 2))
@@ -199,7 +221,7 @@ def _bivariate_scores(fit: Polychoric, tables: _Tables):
 def _gamma(fit: Polychoric) -> np.ndarray:
     """lavaan's muthen1984: ``N B^-1 (S'S) B^-T`` with ``B = [[A11, 0], [A21, A22]]``."""
     n = len(fit.codes)
-    tables = _Tables(fit)
+    tables = _Tables(fit, *fit.pairs)
     d_rho, d_i, d_j = _bivariate_scores(fit, tables)
     pairs = np.arange(len(tables.i))
     sc_cor = np.where(tables.both, d_rho.reshape(len(pairs), -1)[pairs, tables.cell], 0.0)  # n x pairs

@@ -12,7 +12,10 @@
 #   ordinal_gamma.csv           NACOV of the ordinal_cfa fit below (lavCor keeps none): N times the asymptotic covariance of
 #                               (thresholds, polychorics), polychorics in lavaan's order (x2-x1, x3-x1, ..., x9-x8)
 #   ordinal_mixed_cor.csv       lavCor(x1..x8 ordinal, x9c continuous): polychorics and polyserials
-#   ordinal_mixed_th.csv        its thresholds (the mean of x9c among them, as lavaan)
+#   ordinal_mixed_th.csv        its thresholds (lavCor(output = "th") leaves out the mean of x9c)
+#   ordinal_mixed3_cor.csv      lavCor(x1..x6 ordinal, x7c, x8c, x9c continuous: hs1939.csv's x7, x8, x9): polychorics,
+#                               polyserials and Pearson correlations
+#   ordinal_mixed_pairwise_cor.csv  lavCor(x1..x8 ordinal, x9c), missing = "pairwise", on hs_ordinal_missing.csv
 #   ordinal_psych_rho.csv       psych::polychoric(x1..x9)$rho
 #   ordinal_psych_tau.csv       psych::polychoric(x1..x9)$tau, long (item, threshold, value); psych warns that the
 #                               items have unequal numbers of categories and sets global = FALSE
@@ -71,6 +74,9 @@ write_th(lavCor(d[items], ordered = items, output = "th"), "ordinal_th.csv")
 mixed <- c(items[1:8], "x9c")
 write_matrix(lavCor(d[mixed], ordered = items[1:8]), "ordinal_mixed_cor.csv")
 write_th(lavCor(d[mixed], ordered = items[1:8], output = "th"), "ordinal_mixed_th.csv")
+dc <- cbind(d[items[1:6]], x7c = hs$x7, x8c = hs$x8, x9c = hs$x9)
+write_matrix(lavCor(dc, ordered = items[1:6]), "ordinal_mixed3_cor.csv")
+write_matrix(lavCor(dm[mixed], ordered = items[1:8], missing = "pairwise"), "ordinal_mixed_pairwise_cor.csv")
 pc <- psych::polychoric(d[items])
 write_matrix(pc$rho, "ordinal_psych_rho.csv")
 tau <- pc$tau

@@ -1,0 +1,78 @@
+"""Polyserial correlations, two-step, as lavaan's ``lav_bvmix_cor_twostep_fit`` (``lavCor`` with a continuous column).
+
+A continuous variable's mean and variance come from its own values (maximum likelihood: divided by N),
+an ordinal item's thresholds from its marginal proportions; each pair's correlation then maximises
+``sum log P(code | z)``, with ``z`` the standardized continuous value and ``P(k | z) = Phi((t_k+1 - rho
+z) / R) - Phi((t_k - rho z) / R)``, ``R = sqrt(1 - rho^2)``. As lavaan, ``P`` is floored at machine
+epsilon and a row whose likelihood ``phi(y; mean, sd) P`` falls below ``sqrt(epsilon)`` is left out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+TOLERANCE = 1e-12  # largest change of a correlation in the last Newton step
+LIMIT = 0.995  # lavaan's bounds for a polyserial correlation
+STEP = 1e-6  # of the central difference that gives the score's slope
+EPS = np.finfo(float).eps
+
+
+def standardize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each column's z-values (NaN where missing), mean and variance (divided by the number of answers).
+
+    Examples
+    --------
+    >>> standardize(np.array([[1.0], [3.0]]))[0].ravel().tolist()
+    [-1.0, 1.0]
+    """
+    mean = np.nanmean(values, axis=0)
+    var = np.nanmean((values - mean) ** 2, axis=0)
+    return (values - mean) / np.sqrt(var), mean, var
+
+
+def correlations(z: np.ndarray, codes: np.ndarray, bounds: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Polyserial correlation of each column pair ``(z[:, q], codes[:, q])`` (n x pairs), by Newton's method.
+
+    `bounds` holds each pair's thresholds padded with -inf and inf (pairs x categories + 1), `sd` the
+    continuous variable's standard deviation (only for lavaan's rule on tiny likelihoods); a row
+    missing either value (NaN, code -1) is left out.
+
+    Examples
+    --------
+    >>> z = np.array([[-1.2], [-0.4], [0.3], [1.3]])
+    >>> rho = correlations(z, np.array([[0], [1], [0], [1]]), np.array([[-np.inf, 0.0, np.inf]]), np.ones(1))
+    >>> bool(0 < rho[0] < 1)
+    True
+    """
+    both = ~np.isnan(z) & (codes >= 0)
+    z = np.where(both, z, 0.0)
+    pairs = np.arange(z.shape[1])
+    upper = bounds[pairs, np.where(both, codes, 0) + 1]
+    lower = bounds[pairs, np.where(both, codes, 0)]
+    density = np.exp(-z * z / 2) / (np.sqrt(2 * np.pi) * sd)
+
+    def score(rho):
+        root = np.sqrt(1 - rho * rho)
+        with np.errstate(invalid="ignore"):
+            a, b = (upper - rho * z) / root, (lower - rho * z) / root
+            prob = np.maximum(ndtr(a) - ndtr(b), EPS)
+            slope = (_phi(a) * np.where(np.isfinite(upper), upper * rho - z, -z)
+                     - _phi(b) * np.where(np.isfinite(lower), lower * rho - z, -z)) / root**3  # fmt: skip
+        used = both & (density * prob >= np.sqrt(EPS))
+        return np.sum(np.where(used, slope / prob, 0.0), axis=0)
+
+    rho = np.zeros(z.shape[1])
+    for _ in range(100 if len(rho) else 0):
+        gradient = score(rho)
+        hessian = (score(rho + STEP) - score(rho - STEP)) / (2 * STEP)
+        step = -gradient / hessian
+        rho = np.clip(rho + step, -LIMIT, LIMIT)
+        if np.max(np.abs(step)) < TOLERANCE:
+            break
+    return rho
+
+
+def _phi(x: np.ndarray) -> np.ndarray:
+    """The standard normal density, 0 at infinite `x`."""
+    return np.where(np.isfinite(x), np.exp(-(np.where(np.isfinite(x), x, 0.0) ** 2) / 2) / np.sqrt(2 * np.pi), 0.0)
