@@ -168,3 +168,30 @@ def test_refuses_constant_continuous_item(data):
 def test_refuses_ordered_outside_items(data):
     with pytest.raises(ValueError, match="ordered item 'x9' is not among items"):
         analysis.polychoric(data, MIXED, ordered=["x9"])
+
+
+def _two_step(frame: pd.DataFrame, ordered: list[str]) -> two_step.Polychoric:
+    values = frame.to_numpy(dtype=float)
+    codes, _ = two_step.codes(values)
+    return two_step.estimate(codes, values * np.where(frame.columns.isin(ordered), np.nan, 1))
+
+
+def test_mixed_statistics_as_lavaan(data):
+    """lavaan's WLS.obs with x9c continuous: thresholds and minus its mean, its variance, correlations and
+    covariances."""
+    lavaan = pd.read_csv(DATA / "ordinal_mixed_wls_obs.csv")
+    np.testing.assert_allclose(_two_step(data[MIXED], ITEMS[:8]).vector, lavaan.value, atol=1e-6)
+
+
+def test_mixed_asymptotic_covariance_as_lavaan(data):
+    lavaan = pd.read_csv(DATA / "ordinal_mixed_gamma.csv").to_numpy()
+    np.testing.assert_allclose(_two_step(data[MIXED], ITEMS[:8]).gamma, lavaan, rtol=1e-6, atol=1e-6)
+
+
+def test_three_continuous_asymptotic_covariance_as_lavaan(data):
+    """x7c, x8c, x9c continuous: polyserial and Pearson scores in the NACOV (to 1e-5: lavaan stops its x2-x8c
+    polyserial 4e-6 short, test_polyserial_and_pearson_as_lavcor)."""
+    hs = pd.read_csv(DATA / "hs1939.csv")
+    frame = data[ITEMS[:6]].assign(x7c=hs.x7, x8c=hs.x8, x9c=hs.x9)
+    lavaan = pd.read_csv(DATA / "ordinal_mixed3_gamma.csv").to_numpy()
+    np.testing.assert_allclose(_two_step(frame, ITEMS[:6]).gamma, lavaan, rtol=1e-5, atol=1e-5)

@@ -31,12 +31,28 @@ LIMIT = 0.9999  # correlations are kept inside (-LIMIT, LIMIT) while scoring
 @dataclass(frozen=True)
 class Polychoric:
     """Codes (0-based categories, n x p; -1 in continuous columns), thresholds per item (none for a continuous
-    column), the correlation matrix, and which columns are continuous."""
+    column), the correlation matrix, and the values of the continuous columns (n x p, NaN elsewhere; None: none)."""
 
     codes: np.ndarray
     thresholds: list[np.ndarray]
     cor: np.ndarray
-    numeric: np.ndarray | None = None  # p booleans; None: every column ordinal
+    values: np.ndarray | None = None
+
+    @property
+    def numeric(self) -> np.ndarray:
+        """Which columns are continuous (p booleans)."""
+        if self.values is None:
+            return np.zeros(self.codes.shape[1], dtype=bool)
+        return ~np.isnan(self.values).all(axis=0)
+
+    @cached_property
+    def moments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """z-values (n x p, NaN in ordinal columns), means and variances (0 and 1 for ordinal columns)."""
+        numeric = self.numeric
+        z, mean, var = np.full(self.codes.shape, np.nan), np.zeros(len(numeric)), np.ones(len(numeric))
+        if numeric.any():
+            z[:, numeric], mean[numeric], var[numeric] = polyserial.standardize(self.values[:, numeric])
+        return z, mean, var
 
     @property
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -47,15 +63,19 @@ class Polychoric:
 
     @property
     def vector(self) -> np.ndarray:
-        """(thresholds, correlations): the statistics WLS fits."""
+        """The statistics WLS fits, as lavaan's ``WLS.obs``: each column's thresholds (a continuous column's mean,
+        negated, in their place), the variances of the continuous columns, then the correlations (covariances
+        where a continuous column takes part)."""
         i, j = self.pairs
-        return np.concatenate([*self.thresholds, self.cor[i, j]])
+        _, mean, var = self.moments
+        numeric = self.numeric
+        slots = [[-mean[v]] if numeric[v] else t for v, t in enumerate(self.thresholds)]
+        sd = np.sqrt(var)
+        return np.concatenate([*slots, var[numeric], self.cor[i, j] * sd[i] * sd[j]])
 
     @cached_property
     def gamma(self) -> np.ndarray:
-        """N times the asymptotic covariance of `vector` (lavaan's ``NACOV``; ``muthen1984``), of ordinal columns."""
-        if self.numeric is not None and self.numeric.any():
-            raise ValueError("the asymptotic covariance with continuous columns is not implemented")
+        """N times the asymptotic covariance of `vector` (lavaan's ``NACOV``; ``muthen1984``)."""
         return _gamma(self)
 
 
@@ -93,23 +113,21 @@ def estimate(codes: np.ndarray, numeric: np.ndarray | None = None) -> Polychoric
     codes = np.where(continuous, -1, codes)
     counts = [np.bincount(codes[codes[:, j] >= 0, j]) for j in range(p)]
     thresholds = [np.empty(0) if continuous[j] else ndtri(np.cumsum(c)[:-1] / c.sum()) for j, c in enumerate(counts)]
-    fit = Polychoric(codes, thresholds, np.identity(p), continuous if numeric is not None else None)
+    fit = Polychoric(codes, thresholds, np.identity(p), numeric)
     i, j = fit.pairs
     cor = np.identity(p)
     ordinal = ~continuous[i] & ~continuous[j]
     tables = _Tables(fit, i[ordinal], j[ordinal])
     _check_tables(tables)
     cor[i[ordinal], j[ordinal]] = _pair_correlations(tables, np.zeros(ordinal.sum()))
-    if numeric is not None:
-        z, var = np.full(numeric.shape, np.nan), np.ones(p)
-        z[:, continuous], _, var[continuous] = polyserial.standardize(numeric[:, continuous])
-        mixed = continuous[i] != continuous[j]
-        c, o = np.where(continuous[i], i, j)[mixed], np.where(continuous[i], j, i)[mixed]
-        cor[i[mixed], j[mixed]] = polyserial.correlations(z[:, c], codes[:, o], tables.bounds[o], np.sqrt(var[c]))
-        both = continuous[i] & continuous[j]
-        cor[i[both], j[both]] = np.mean(z[:, i[both]] * z[:, j[both]], axis=0)
+    z, _, var = fit.moments
+    mixed = continuous[i] != continuous[j]
+    c, o = np.where(continuous[i], i, j)[mixed], np.where(continuous[i], j, i)[mixed]
+    cor[i[mixed], j[mixed]] = polyserial.correlations(z[:, c], codes[:, o], tables.bounds[o], np.sqrt(var[c]))
+    both = continuous[i] & continuous[j]
+    cor[i[both], j[both]] = np.mean(z[:, i[both]] * z[:, j[both]], axis=0)
     cor[j, i] = cor[i, j]
-    return Polychoric(codes, thresholds, cor, fit.numeric)
+    return Polychoric(codes, thresholds, cor, numeric)
 
 
 class _Tables:
@@ -219,31 +237,70 @@ def _bivariate_scores(fit: Polychoric, tables: _Tables):
 
 
 def _gamma(fit: Polychoric) -> np.ndarray:
-    """lavaan's muthen1984: ``N B^-1 (S'S) B^-T`` with ``B = [[A11, 0], [A21, A22]]``."""
-    n = len(fit.codes)
-    tables = _Tables(fit, *fit.pairs)
-    d_rho, d_i, d_j = _bivariate_scores(fit, tables)
-    pairs = np.arange(len(tables.i))
-    sc_cor = np.where(tables.both, d_rho.reshape(len(pairs), -1)[pairs, tables.cell], 0.0)  # n x pairs
-    sc_th = _univariate_scores(fit)
-    scores = np.hstack([sc_th, sc_cor])
-    inner = scores.T @ scores
-    counts = np.array([len(t) for t in fit.thresholds])
-    start = np.concatenate([[0], np.cumsum(counts)])
+    """lavaan's muthen1984: ``N H B^-1 (S'S) B^-T H'`` with ``B = [[A11, 0], [A21, A22]]`` from the casewise scores
+    S of (thresholds and means, variances, correlations); ``H`` turns the correlations of continuous columns into
+    covariances, and the means' rows change sign (the statistic is minus the mean, as a threshold)."""
+    n, p = fit.codes.shape
+    numeric, (i, j) = fit.numeric, fit.pairs
+    z, _, var = fit.moments
+    sd = np.sqrt(var)
+    slots = np.array([1 if numeric[v] else len(t) for v, t in enumerate(fit.thresholds)])
+    start = np.concatenate([[0], np.cumsum(slots)])
     nth = start[-1]
-    a11 = np.zeros((nth, nth))
-    for v in range(len(counts)):
-        at = slice(start[v], start[v + 1])
-        a11[at, at] = inner[at, at]
-    a21 = np.zeros((len(pairs), nth))
-    weighted = tables.counts * d_rho  # sum over cases of s_rho * d_th = sum over cells of n_ab s_rho d_th
-    for q, (i, j) in enumerate(zip(tables.i, tables.j, strict=True)):
-        a21[q, start[i] : start[i + 1]] = np.einsum("ab,abk->k", weighted[q], d_i[q])[: counts[i]]
-        a21[q, start[j] : start[j + 1]] = np.einsum("ab,abk->k", weighted[q], d_j[q])[: counts[j]]
-    a22 = np.sum(tables.counts * d_rho**2, axis=(1, 2))
+    at_var = nth + np.cumsum(numeric) - 1  # the column of a continuous variable's variance
+    size = nth + numeric.sum()
+    uni = np.zeros((n, size))
+    uni[
+        :, np.concatenate([np.arange(start[v], start[v + 1]) for v in range(p) if not numeric[v]] + [[]]).astype(int)
+    ] = _univariate_scores(fit)
+    for v in np.flatnonzero(numeric):
+        uni[:, start[v]] = z[:, v] / sd[v]
+        uni[:, at_var[v]] = (z[:, v] ** 2 - 1) / (2 * var[v])
+    sc_cor, a21 = np.zeros((n, len(i))), np.zeros((len(i), size))
+    h = np.identity(size + len(i))
+    ordinal = np.flatnonzero(~numeric[i] & ~numeric[j])
+    _ordinal_pairs(fit, ordinal, start, sc_cor, a21)
+    for q in np.flatnonzero(numeric[i] | numeric[j]):
+        a, b = (i[q], j[q]) if numeric[i[q]] else (j[q], i[q])  # a continuous
+        if numeric[b]:
+            s_rho, parts = polyserial.pearson_scores(z[:, a], z[:, b], sd[a], sd[b], fit.cor[a, b])
+            columns = [start[a], at_var[a], start[b], at_var[b]]
+            h[size + q, [at_var[a], at_var[b]]] = fit.cor[a, b] * np.array([sd[b] / sd[a], sd[a] / sd[b]]) / 2
+        else:
+            bounds = np.concatenate([[-np.inf], fit.thresholds[b], [np.inf]])
+            s_rho, parts = polyserial.scores(z[:, a], sd[a], fit.codes[:, b], bounds, fit.cor[a, b])
+            columns = [start[a], at_var[a], *range(start[b], start[b + 1])]
+            h[size + q, at_var[a]] = fit.cor[a, b] / (2 * sd[a])
+        h[size + q, size + q] = sd[a] * sd[b]
+        sc_cor[:, q] = s_rho
+        a21[q, columns] = s_rho @ parts
+    scores = np.hstack([uni, sc_cor])
+    inner = scores.T @ scores
+    a11 = np.zeros((size, size))
+    for v in range(p):
+        at = [*range(start[v], start[v + 1]), *([at_var[v]] if numeric[v] else [])]
+        a11[np.ix_(at, at)] = inner[np.ix_(at, at)]
+    a22 = np.sum(sc_cor**2, axis=0)
     a11_inv = np.linalg.inv(a11)
     b_inv = np.zeros((len(inner), len(inner)))
-    b_inv[:nth, :nth] = a11_inv
-    b_inv[nth:, :nth] = -(a21 / a22[:, None]) @ a11_inv
-    b_inv[nth:, nth:] = np.diag(1 / a22)
-    return n * b_inv @ inner @ b_inv.T
+    b_inv[:size, :size] = a11_inv
+    b_inv[size:, :size] = -(a21 / a22[:, None]) @ a11_inv
+    b_inv[size:, size:] = np.diag(1 / a22)
+    gamma = h @ b_inv @ inner @ b_inv.T @ h.T
+    flip = np.ones(len(gamma))
+    flip[start[:-1][numeric]] = -1
+    return n * flip[:, None] * gamma * flip[None, :]
+
+
+def _ordinal_pairs(fit: Polychoric, pairs: np.ndarray, start: np.ndarray, sc_cor: np.ndarray, a21: np.ndarray):
+    """Fill the polychorics' scores (columns `pairs` of `sc_cor`) and their rows of ``A21`` (thresholds at `start`)."""
+    i, j = fit.pairs
+    tables = _Tables(fit, i[pairs], j[pairs])
+    d_rho, d_i, d_j = _bivariate_scores(fit, tables)
+    index = np.arange(len(pairs))
+    sc_cor[:, pairs] = np.where(tables.both, d_rho.reshape(len(pairs), -1)[index, tables.cell], 0.0)
+    weighted = tables.counts * d_rho  # sum over cases of s_rho * d_th = sum over cells of n_ab s_rho d_th
+    for q, a, b in zip(pairs, tables.i, tables.j, strict=True):
+        k = np.searchsorted(pairs, q)
+        a21[q, start[a] : start[a + 1]] = np.einsum("ab,abk->k", weighted[k], d_i[k])[: start[a + 1] - start[a]]
+        a21[q, start[b] : start[b + 1]] = np.einsum("ab,abk->k", weighted[k], d_j[k])[: start[b + 1] - start[b]]

@@ -73,6 +73,48 @@ def correlations(z: np.ndarray, codes: np.ndarray, bounds: np.ndarray, sd: np.nd
     return rho
 
 
+def scores(z: np.ndarray, sd: float, code: np.ndarray, bounds: np.ndarray, rho: float):
+    """Casewise derivatives of a polyserial pair's log-likelihood (lavaan's ``lav_bvmix_cor_scores``): by rho
+    (n), and by the continuous variable's mean and variance and the item's thresholds (n x 2 + thresholds).
+
+    Examples
+    --------
+    >>> s_rho, parts = scores(np.array([-1.0, 1.0]), 1.0, np.array([0, 1]), np.array([-np.inf, 0.0, np.inf]), 0.5)
+    >>> parts.shape
+    (2, 3)
+    """
+    root = np.sqrt(1 - rho * rho)
+    upper, lower = bounds[code + 1], bounds[code]
+    with np.errstate(invalid="ignore"):
+        a, b = (upper - rho * z) / root, (lower - rho * z) / root
+    prob = np.maximum(ndtr(a) - ndtr(b), EPS)
+    pa, pb = _phi(a), _phi(b)
+    d_mu = (z + rho / root * (pa - pb) / prob) / sd
+    d_var = ((z * z - 1) + rho * z / root * (pa - pb) / prob) / (2 * sd * sd)
+    k = np.arange(len(bounds) - 2)
+    d_th = ((code[:, None] == k) * pa[:, None] - (code[:, None] == k + 1) * pb[:, None]) / (root * prob)[:, None]
+    at_upper = np.where(np.isfinite(upper), upper * rho - z, 0.0)
+    at_lower = np.where(np.isfinite(lower), lower * rho - z, 0.0)
+    s_rho = (pa * at_upper - pb * at_lower) / (root**3 * prob)
+    return s_rho, np.column_stack([d_mu, d_var, d_th])
+
+
+def pearson_scores(u: np.ndarray, w: np.ndarray, s1: float, s2: float, rho: float):
+    """Casewise derivatives of a bivariate normal log-likelihood (lavaan's ``lav_bvreg_cor_scores``) at z-values
+    `u`, `w`: by rho (n), and by the first mean and variance, the second mean and variance (n x 4).
+
+    Examples
+    --------
+    >>> pearson_scores(np.array([1.0, -1.0]), np.array([0.5, -0.5]), 1.0, 2.0, 0.3)[1].shape
+    (2, 4)
+    """
+    r = 1 - rho * rho
+    d_rho = rho / r + u * w / r - (u * u - 2 * rho * u * w + w * w) * rho / r**2
+    parts = [(u - rho * w) / (s1 * r), -(1 - (u * u - rho * u * w) / r) / (2 * s1 * s1),
+             (w - rho * u) / (s2 * r), -(1 - (w * w - rho * u * w) / r) / (2 * s2 * s2)]  # fmt: skip
+    return d_rho, np.column_stack(parts)
+
+
 def _phi(x: np.ndarray) -> np.ndarray:
     """The standard normal density, 0 at infinite `x`."""
     return np.where(np.isfinite(x), np.exp(-(np.where(np.isfinite(x), x, 0.0) ** 2) / 2) / np.sqrt(2 * np.pi), 0.0)

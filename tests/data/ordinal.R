@@ -24,6 +24,11 @@
 # Fits (files as sem_core.R's: <name>_fit.json, <name>_estimates.csv), all with ordered = x1..x9:
 #   ordinal_cfa                 cfa(hs.lavaan, estimator = "WLSMV")
 #   ordinal_cfa_dwls            cfa(hs.lavaan, estimator = "DWLS")
+#   ordinal_mixed_cfa           cfa(hs.lavaan with x9c for x9, ordered = x1..x8, estimator = "WLSMV"); its NACOV
+#                               (ordinal_mixed_gamma.csv) and sample statistics (ordinal_mixed_wls_obs.csv:
+#                               thresholds and the mean of x9c, its variance, then the correlations and covariances)
+#   ordinal_mixed3_cfa          the same with x7c, x8c, x9c continuous (x1..x6 ordinal, ordinal_mixed3_cor.csv's data);
+#                               its NACOV: ordinal_mixed3_gamma.csv
 #   ordinal_cfa_ulsmv           cfa(hs.lavaan, estimator = "ULSMV")
 #   ordinal_cfa_std_lv          cfa(hs.lavaan, estimator = "WLSMV", std.lv = TRUE)
 #   ordinal_sem                 sem(), WLSMV: hs.lavaan + textual ~ a*visual, speed ~ b*textual, ab := a*b
@@ -117,6 +122,17 @@ write.csv(data.frame(construct = c("visual", "textual", "speed"),
 write_matrix(as.matrix(htmt(hs_model, d, ordered = items, htmt2 = FALSE)), "ordinal_htmt.csv")
 write_matrix(as.matrix(htmt(hs_model, d, ordered = items)), "ordinal_htmt2.csv")
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "DWLS"), "ordinal_cfa_dwls")
+mixed_model <- sub("x9", "x9c", hs_model, fixed = TRUE)
+mixed_fit <- cfa(mixed_model, d, ordered = items[1:8], estimator = "WLSMV")
+save_ordinal(mixed_fit, "ordinal_mixed_cfa")
+write.csv(mixed_fit@SampleStats@NACOV[[1]], file.path(out, "ordinal_mixed_gamma.csv"), row.names = FALSE)
+wls_obs <- lavInspect(mixed_fit, "wls.obs")
+write.csv(data.frame(name = names(wls_obs), value = unname(wls_obs)), file.path(out, "ordinal_mixed_wls_obs.csv"),
+          row.names = FALSE)
+mixed3_model <- gsub("x([789])", "x\\1c", hs_model)
+mixed3_fit <- cfa(mixed3_model, dc, ordered = items[1:6], estimator = "WLSMV")
+save_ordinal(mixed3_fit, "ordinal_mixed3_cfa")
+write.csv(mixed3_fit@SampleStats@NACOV[[1]], file.path(out, "ordinal_mixed3_gamma.csv"), row.names = FALSE)
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "ULSMV"), "ordinal_cfa_ulsmv")
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", std.lv = TRUE), "ordinal_cfa_std_lv")
 structural <- paste(hs_model, "textual ~ a*visual", "speed ~ b*textual", "ab := a*b", sep = "\n")
