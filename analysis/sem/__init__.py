@@ -162,7 +162,8 @@ def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, 
     labels = labels if labels is not None else [None] * len(groups)
     if settings.ordinal:
         _check_ordinal_model(names, settings, len(groups))
-        samples = [samplestats.ordinal(values, label, unweighted=settings.estimator == "ULSMV")
+        numeric = [name not in settings.ordered for name in names.observed]
+        samples = [samplestats.ordinal(values, label, settings.estimator == "ULSMV", numeric)
                    for values, label in zip(groups, labels, strict=True)]  # fmt: skip
         thresholds = _thresholds(names, samples, labels, settings)
     else:
@@ -191,20 +192,33 @@ def _thresholds(names: partable.Names, samples: list, labels: list, settings: Se
                 f"item '{names.observed[k]}' has {own[k] + 1} categories in group {label!r} but {counts[0][k] + 1} "
                 f"in group {labels[0]!r}: an empty category is not supported"
             )
-    binary = [name for name, count in zip(names.observed, counts[0], strict=True) if count < 2]
+    binary = [name for name, count in zip(names.observed, counts[0], strict=True) if count == 1]
     if binary and settings.identification == "Wu.Estabrook.2016" and "thresholds" in settings.group_equal:
         raise ModelError(f"item '{binary[0]}' has two categories: Wu & Estabrook's identification of equal "
                          "thresholds is supported for items of three or more categories only")  # fmt: skip
-    return tuple(zip(names.observed, counts[0], strict=True))
+    return tuple(
+        (name, count) for name, count in zip(names.observed, counts[0], strict=True) if name in settings.ordered
+    )
 
 
 def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
+    """A continuous variable beside ordinal ones (polyserial correlations) as pinned to lavaan: an endogenous
+    variable of one group, complete rows, the delta parameterization."""
     continuous = [name for name in names.observed if name not in settings.ordered]
-    if continuous:
+    covariates = [name for name in continuous if name in names.covariates]
+    if covariates:
         raise ModelError(
-            f"'{continuous[0]}' is a continuous variable beside ordinal ones: ordered= must name every observed "
-            "variable of the model (polyserial correlations and covariates are not supported yet)"
+            f"'{covariates[0]}' is a continuous covariate of ordinal items: lavaan's conditional.x thresholds and "
+            "slopes are not supported; name it in ordered= or let it depend on the model's factors"
         )
+    unpinned = [(ngroups > 1, "group="), (settings.missing != "listwise", f"missing={settings.missing!r}"),
+                (settings.parameterization != "delta", f"parameterization={settings.parameterization!r}")]  # fmt: skip
+    for refused, option in unpinned:
+        if continuous and refused:
+            raise ModelError(
+                f"'{continuous[0]}' is a continuous variable beside ordinal ones: not supported with {option} "
+                "(polyserial fits are reproduced for one group, listwise rows and the delta parameterization)"
+            )
 
 
 def fit_model(model: Model, settings: Settings, start: np.ndarray | None = None) -> Fit:

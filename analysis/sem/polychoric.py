@@ -73,6 +73,11 @@ class Polychoric:
         sd = np.sqrt(var)
         return np.concatenate([*slots, var[numeric], self.cor[i, j] * sd[i] * sd[j]])
 
+    @property
+    def univariate(self) -> int:
+        """How many of `vector`'s statistics are of one variable: thresholds, means and variances."""
+        return sum(len(t) for t in self.thresholds) + 2 * int(self.numeric.sum())
+
     @cached_property
     def gamma(self) -> np.ndarray:
         """N times the asymptotic covariance of `vector` (lavaan's ``NACOV``; ``muthen1984``)."""

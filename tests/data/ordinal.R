@@ -27,6 +27,8 @@
 #   ordinal_mixed_cfa           cfa(hs.lavaan with x9c for x9, ordered = x1..x8, estimator = "WLSMV"); its NACOV
 #                               (ordinal_mixed_gamma.csv) and sample statistics (ordinal_mixed_wls_obs.csv:
 #                               thresholds and the mean of x9c, its variance, then the correlations and covariances)
+#   ordinal_mixed_cfa_dwls, ordinal_mixed_cfa_ulsmv  the same by DWLS and ULSMV; ordinal_mixed_htmt.csv: its
+#                               htmt(ordered = x1..x8, htmt2 = FALSE)
 #   ordinal_mixed3_cfa          the same with x7c, x8c, x9c continuous (x1..x6 ordinal, ordinal_mixed3_cor.csv's data);
 #                               its NACOV: ordinal_mixed3_gamma.csv
 #   ordinal_cfa_ulsmv           cfa(hs.lavaan, estimator = "ULSMV")
@@ -129,6 +131,9 @@ write.csv(mixed_fit@SampleStats@NACOV[[1]], file.path(out, "ordinal_mixed_gamma.
 wls_obs <- lavInspect(mixed_fit, "wls.obs")
 write.csv(data.frame(name = names(wls_obs), value = unname(wls_obs)), file.path(out, "ordinal_mixed_wls_obs.csv"),
           row.names = FALSE)
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "DWLS"), "ordinal_mixed_cfa_dwls")
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "ULSMV"), "ordinal_mixed_cfa_ulsmv")
+write_matrix(as.matrix(htmt(mixed_model, d, ordered = items[1:8], htmt2 = FALSE)), "ordinal_mixed_htmt.csv")
 mixed3_model <- gsub("x([789])", "x\\1c", hs_model)
 mixed3_fit <- cfa(mixed3_model, dc, ordered = items[1:6], estimator = "WLSMV")
 save_ordinal(mixed3_fit, "ordinal_mixed3_cfa")
