@@ -3,7 +3,8 @@
 The statistics ``s`` are each group's thresholds and polychoric correlations
 (`analysis.sem.polychoric`), the model's ``sigma(x)`` its standardized thresholds and the
 off-diagonal of its implied correlation matrix (delta or theta parameterization,
-`analysis.sem.matrices`). The discrepancy is ``F = sum_g (N_g - 1) / (N - G) (s - sigma)' W (s -
+`analysis.sem.matrices`); a continuous variable adds its mean and variance and keeps its
+covariances unscaled (`implied_vector`). The discrepancy is ``F = sum_g (N_g - 1) / (N - G) (s - sigma)' W (s -
 sigma)`` with ``W = diag(1 / diag(Gamma))`` (DWLS, WLSMV) or ``I`` (ULSMV), and ``chisq = sum_g
 (N_g - 1) F_g`` (lavaan's denominators for estimators other than ML, N - G also in the covariance
 of the estimates). WLSMV and ULSMV take the sandwich standard errors (lavaan's
@@ -195,7 +196,8 @@ def vcov(model: Model, x: np.ndarray, estimator: str) -> np.ndarray:
 
 
 def test(model: Model, x: np.ndarray, estimator: str) -> Test:
-    """The DWLS test against the saturated model and the independence baseline (thresholds free, correlations 0),
+    """The DWLS test against the saturated model and the independence baseline (thresholds, means and variances
+    free, correlations 0),
     each scaled and shifted for WLSMV and ULSMV (lavaan's ``lav_test_satorra_bentler``)."""
     rank = model.equality_rank(x)
     df = moments(model) - model.npar + rank
