@@ -247,38 +247,13 @@ def _gamma(fit: Polychoric) -> np.ndarray:
     covariances, and the means' rows change sign (the statistic is minus the mean, as a threshold)."""
     n, p = fit.codes.shape
     numeric, (i, j) = fit.numeric, fit.pairs
-    z, _, var = fit.moments
-    sd = np.sqrt(var)
-    slots = np.array([1 if numeric[v] else len(t) for v, t in enumerate(fit.thresholds)])
-    start = np.concatenate([[0], np.cumsum(slots)])
-    nth = start[-1]
-    at_var = nth + np.cumsum(numeric) - 1  # the column of a continuous variable's variance
-    size = nth + numeric.sum()
-    uni = np.zeros((n, size))
-    uni[
-        :, np.concatenate([np.arange(start[v], start[v + 1]) for v in range(p) if not numeric[v]] + [[]]).astype(int)
-    ] = _univariate_scores(fit)
-    for v in np.flatnonzero(numeric):
-        uni[:, start[v]] = z[:, v] / sd[v]
-        uni[:, at_var[v]] = (z[:, v] ** 2 - 1) / (2 * var[v])
-    sc_cor, a21 = np.zeros((n, len(i))), np.zeros((len(i), size))
-    h = np.identity(size + len(i))
-    ordinal = np.flatnonzero(~numeric[i] & ~numeric[j])
-    _ordinal_pairs(fit, ordinal, start, sc_cor, a21)
-    for q in np.flatnonzero(numeric[i] | numeric[j]):
-        a, b = (i[q], j[q]) if numeric[i[q]] else (j[q], i[q])  # a continuous
-        if numeric[b]:
-            s_rho, parts = polyserial.pearson_scores(z[:, a], z[:, b], sd[a], sd[b], fit.cor[a, b])
-            columns = [start[a], at_var[a], start[b], at_var[b]]
-            h[size + q, [at_var[a], at_var[b]]] = fit.cor[a, b] * np.array([sd[b] / sd[a], sd[a] / sd[b]]) / 2
-        else:
-            bounds = np.concatenate([[-np.inf], fit.thresholds[b], [np.inf]])
-            s_rho, parts = polyserial.scores(z[:, a], sd[a], fit.codes[:, b], bounds, fit.cor[a, b])
-            columns = [start[a], at_var[a], *range(start[b], start[b + 1])]
-            h[size + q, at_var[a]] = fit.cor[a, b] / (2 * sd[a])
-        h[size + q, size + q] = sd[a] * sd[b]
-        sc_cor[:, q] = s_rho
-        a21[q, columns] = s_rho @ parts
+    start = np.concatenate([[0], np.cumsum([1 if numeric[v] else len(t) for v, t in enumerate(fit.thresholds)])])
+    at_var = start[-1] + np.cumsum(numeric) - 1  # the column of a continuous variable's variance
+    size = start[-1] + numeric.sum()
+    uni = _univariate_block(fit, start, at_var, size)
+    sc_cor, a21, h = np.zeros((n, len(i))), np.zeros((len(i), size)), np.identity(size + len(i))
+    _ordinal_pairs(fit, np.flatnonzero(~numeric[i] & ~numeric[j]), start, sc_cor, a21)
+    _continuous_pairs(fit, start, at_var, sc_cor, a21, h[size:])
     scores = np.hstack([uni, sc_cor])
     inner = scores.T @ scores
     a11 = np.zeros((size, size))
@@ -291,10 +266,23 @@ def _gamma(fit: Polychoric) -> np.ndarray:
     b_inv[:size, :size] = a11_inv
     b_inv[size:, :size] = -(a21 / a22[:, None]) @ a11_inv
     b_inv[size:, size:] = np.diag(1 / a22)
-    gamma = h @ b_inv @ inner @ b_inv.T @ h.T
-    flip = np.ones(len(gamma))
+    flip = np.ones(len(inner))
     flip[start[:-1][numeric]] = -1
-    return n * flip[:, None] * gamma * flip[None, :]
+    h = flip[:, None] * h
+    return n * h @ b_inv @ inner @ b_inv.T @ h.T
+
+
+def _univariate_block(fit: Polychoric, start: np.ndarray, at_var: np.ndarray, size: int) -> np.ndarray:
+    """Casewise scores of the univariate statistics (n x size): thresholds, a continuous column's mean (at
+    `start`) and variance (at `at_var`), lavaan's ``lav_uvreg_scores``."""
+    numeric = fit.numeric
+    z, _, var = fit.moments
+    out = np.zeros((len(fit.codes), size))
+    out[:, [k for v in np.flatnonzero(~numeric) for k in range(start[v], start[v + 1])]] = _univariate_scores(fit)
+    for v in np.flatnonzero(numeric):
+        out[:, start[v]] = z[:, v] / np.sqrt(var[v])
+        out[:, at_var[v]] = (z[:, v] ** 2 - 1) / (2 * var[v])
+    return out
 
 
 def _ordinal_pairs(fit: Polychoric, pairs: np.ndarray, start: np.ndarray, sc_cor: np.ndarray, a21: np.ndarray):
@@ -305,7 +293,29 @@ def _ordinal_pairs(fit: Polychoric, pairs: np.ndarray, start: np.ndarray, sc_cor
     index = np.arange(len(pairs))
     sc_cor[:, pairs] = np.where(tables.both, d_rho.reshape(len(pairs), -1)[index, tables.cell], 0.0)
     weighted = tables.counts * d_rho  # sum over cases of s_rho * d_th = sum over cells of n_ab s_rho d_th
-    for q, a, b in zip(pairs, tables.i, tables.j, strict=True):
-        k = np.searchsorted(pairs, q)
+    for k, (q, a, b) in enumerate(zip(pairs, tables.i, tables.j, strict=True)):
         a21[q, start[a] : start[a + 1]] = np.einsum("ab,abk->k", weighted[k], d_i[k])[: start[a + 1] - start[a]]
         a21[q, start[b] : start[b + 1]] = np.einsum("ab,abk->k", weighted[k], d_j[k])[: start[b + 1] - start[b]]
+
+
+def _continuous_pairs(fit: Polychoric, start, at_var, sc_cor: np.ndarray, a21: np.ndarray, h: np.ndarray) -> None:
+    """Fill the scores and ``A21`` rows of the pairs with a continuous column (polyserial, Pearson) and their rows
+    of ``H``, the derivatives of the covariance ``rho sd_a sd_b`` by the variances and rho."""
+    numeric, (i, j) = fit.numeric, fit.pairs
+    z, _, var = fit.moments
+    sd = np.sqrt(var)
+    for q in np.flatnonzero(numeric[i] | numeric[j]):
+        a, b = (i[q], j[q]) if numeric[i[q]] else (j[q], i[q])  # a is continuous
+        rho = fit.cor[a, b]
+        if numeric[b]:
+            s_rho, parts = polyserial.pearson_scores(z[:, a], z[:, b], sd[a], sd[b], rho)
+            columns = [start[a], at_var[a], start[b], at_var[b]]
+            h[q, [at_var[a], at_var[b]]] = rho * np.array([sd[b] / sd[a], sd[a] / sd[b]]) / 2
+        else:
+            bounds = np.concatenate([[-np.inf], fit.thresholds[b], [np.inf]])
+            s_rho, parts = polyserial.scores(z[:, a], sd[a], fit.codes[:, b], bounds, rho)
+            columns = [start[a], at_var[a], *range(start[b], start[b + 1])]
+            h[q, at_var[a]] = rho / (2 * sd[a])
+        h[q, len(a21[0]) + q] = sd[a] * sd[b]
+        sc_cor[:, q] = s_rho
+        a21[q, columns] = s_rho @ parts

@@ -197,8 +197,7 @@ def vcov(model: Model, x: np.ndarray, estimator: str) -> np.ndarray:
 
 def test(model: Model, x: np.ndarray, estimator: str) -> Test:
     """The DWLS test against the saturated model and the independence baseline (thresholds, means and variances
-    free, correlations 0),
-    each scaled and shifted for WLSMV and ULSMV (lavaan's ``lav_test_satorra_bentler``)."""
+    free, correlations 0), each scaled and shifted for WLSMV and ULSMV (lavaan's ``lav_test_satorra_bentler``)."""
     rank = model.equality_rank(x)
     df = moments(model) - model.npar + rank
     baseline, baseline_df = 0.0, 0
