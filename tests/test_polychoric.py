@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from lavaan_check import DATA
+from scipy.optimize import minimize_scalar
+from scipy.special import ndtr, ndtri
 from scipy.stats import multivariate_normal
 
 import analysis
-from analysis.sem import bvnorm
+from analysis.sem import bvnorm, polyserial
 from analysis.sem import polychoric as two_step
 
 ITEMS = [f"x{k}" for k in range(1, 10)]
@@ -195,3 +197,30 @@ def test_three_continuous_asymptotic_covariance_as_lavaan(data):
     frame = data[ITEMS[:6]].assign(x7c=hs.x7, x8c=hs.x8, x9c=hs.x9)
     lavaan = pd.read_csv(DATA / "ordinal_mixed3_gamma.csv").to_numpy()
     np.testing.assert_allclose(_two_step(frame, ITEMS[:6]).gamma, lavaan, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("rho", [0.95, -0.99, 0.3])
+def test_polyserial_is_the_maximum_of_its_likelihood(rho):
+    """Newton's steps kept inside the score's bracket: strong correlations with a binary item converge too."""
+    rng = np.random.default_rng(16)
+    x = rng.normal(size=150)
+    code = (rho * x + np.sqrt(1 - rho * rho) * rng.normal(size=150) > 0.4).astype(int)
+    bounds = np.array([-np.inf, ndtri(np.mean(code == 0)), np.inf])
+    z, _, var = polyserial.standardize(x[:, None])
+
+    def minus_loglik(r):
+        root = np.sqrt(1 - r * r)
+        return -np.sum(
+            np.log(ndtr((bounds[code + 1] - r * z[:, 0]) / root) - ndtr((bounds[code] - r * z[:, 0]) / root))
+        )
+
+    best = minimize_scalar(minus_loglik, bounds=(-0.995, 0.995), method="bounded", options={"xatol": 1e-10}).x
+    ours = polyserial.correlations(z, code[:, None], bounds[None, :], np.sqrt(var))[0]
+    assert ours == pytest.approx(best, abs=1e-6)
+
+
+def test_polyserial_stops_at_lavaans_bound():
+    z = np.linspace(-2, 2, 40)[:, None]
+    code = (z[:, 0] > 0).astype(int)[:, None]  # perfectly separated: the likelihood rises up to rho = 1
+    rho = polyserial.correlations(z / z.std(), code, np.array([[-np.inf, 0.0, np.inf]]), np.ones(1))
+    assert rho[0] == pytest.approx(polyserial.LIMIT)

@@ -62,15 +62,22 @@ def correlations(z: np.ndarray, codes: np.ndarray, bounds: np.ndarray, sd: np.nd
         used = both & (density * prob >= np.sqrt(EPS))
         return np.sum(np.where(used, slope / prob, 0.0), axis=0)
 
+    # Newton's method inside a bracket [lo, hi] of the score's sign change (bisection where a step leaves it)
+    lo, hi = np.full(z.shape[1], -LIMIT), np.full(z.shape[1], LIMIT)
     rho = np.zeros(z.shape[1])
-    for _ in range(100 if len(rho) else 0):
+    for _ in range(200 if len(rho) else 0):
         gradient = score(rho)
+        lo, hi = np.where(gradient > 0, rho, lo), np.where(gradient > 0, hi, rho)
         hessian = (score(rho + STEP) - score(rho - STEP)) / (2 * STEP)
-        step = -gradient / hessian
-        rho = np.clip(rho + step, -LIMIT, LIMIT)
-        if np.max(np.abs(step)) < TOLERANCE:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = rho - gradient / hessian
+        inside = (hessian < 0) & (newton > lo) & (newton < hi)
+        update = np.where(inside, newton, (lo + hi) / 2)
+        done = np.abs(update - rho) < TOLERANCE
+        rho = update
+        if done.all():
             break
-    return rho
+    return np.clip(rho, -LIMIT, LIMIT)
 
 
 def scores(z: np.ndarray, sd: float, code: np.ndarray, bounds: np.ndarray, rho: float):
