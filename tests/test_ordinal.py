@@ -151,8 +151,8 @@ def test_ordered_true_takes_every_observed_variable(data):
         ({**GROUPED, "group_equal": "intercepts"}, "group_equal: 'intercepts' is not supported with ordered= items"),
         ({**GROUPED, "group_equal": "loadings", "group_partial": "visual =~ x2"}, "group_partial= is not supported"),
         (
-            {**GROUPED, "ordered": ITEMS[:8]},
-            "'x9' is a continuous variable beside ordinal ones: not supported with group=",
+            {**GROUPED, "ordered": ITEMS[:8], "group_equal": "thresholds"},
+            "'x9' is a continuous variable beside ordinal ones: not supported with group_equal='thresholds'",
         ),
         ({"ordered": ITEMS[:8], "estimator": "WLSMV", "missing": "pairwise"}, "not supported with missing='pairwise'"),
         (
@@ -352,6 +352,21 @@ class TestPolyserial(CheckOrdinal):
     def test_reliability_refused_by_name(self):
         with pytest.raises(analysis.ModelError, match="the continuous variable 'x9c'"):
             _ = self.result.reliability
+
+
+class TestPolyserialStructural(CheckOrdinal):
+    name = "ordinal_mixed_sem"
+    result = fitted(model=STRUCTURAL.replace("x9", "x9c"), ordered=ITEMS[:8])
+
+
+class TestPolyserialGroups(CheckOrdinalGroups):
+    name = "ordinal_mixed_mg_configural"
+    result = fitted(model=MIXED_MODEL, ordered=ITEMS[:8], group="school")
+
+
+class TestPolyserialGroupsEqualLoadings(CheckOrdinalGroups):
+    name = "ordinal_mixed_mg_loadings"
+    result = fitted(model=MIXED_MODEL, ordered=ITEMS[:8], group="school", group_equal="loadings")
 
 
 class TestPolyserialDWLS(CheckOrdinal):
