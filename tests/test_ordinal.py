@@ -156,6 +156,10 @@ def test_ordered_true_takes_every_observed_variable(data):
         ),
         ({"ordered": ITEMS[:8], "estimator": "WLSMV", "missing": "pairwise"}, "not supported with missing='pairwise'"),
         (
+            {**GROUPED, "ordered": ITEMS[:8], "identification": "Wu.Estabrook.2016", "std_lv": True},
+            "not supported with identification='Wu.Estabrook.2016'",
+        ),
+        (
             {"ordered": ITEMS[:8], "estimator": "WLSMV", "parameterization": "theta"},
             "not supported with parameterization='theta'",
         ),
@@ -352,6 +356,7 @@ class TestPolyserial(CheckOrdinal):
     def test_reliability_refused_by_name(self):
         with pytest.raises(analysis.ModelError, match="the continuous variable 'x9c'"):
             _ = self.result.reliability
+        assert "Reliability: not computed (reliability of an ordinal fit with the continuous" in self.result.summary()
 
 
 class TestPolyserialStructural(CheckOrdinal):
