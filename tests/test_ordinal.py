@@ -154,7 +154,6 @@ def test_ordered_true_takes_every_observed_variable(data):
             {**GROUPED, "ordered": ITEMS[:8], "group_equal": "thresholds"},
             "'x9' is a continuous variable beside ordinal ones: not supported with group_equal='thresholds'",
         ),
-        ({"ordered": ITEMS[:8], "estimator": "WLSMV", "missing": "pairwise"}, "not supported with missing='pairwise'"),
         (
             {**GROUPED, "ordered": ITEMS[:8], "identification": "Wu.Estabrook.2016", "std_lv": True},
             "not supported with identification='Wu.Estabrook.2016'",
@@ -372,6 +371,21 @@ class TestPolyserialGroups(CheckOrdinalGroups):
 class TestPolyserialGroupsEqualLoadings(CheckOrdinalGroups):
     name = "ordinal_mixed_mg_loadings"
     result = fitted(model=MIXED_MODEL, ordered=ITEMS[:8], group="school", group_equal="loadings")
+
+
+class TestPolyserialPairwise(CheckOrdinal):
+    """x1..x8 with 10% missing, x9c complete: each polyserial on the rows answering the item."""
+
+    name = "ordinal_mixed_pairwise"
+    result = fitted(model=MIXED_MODEL, ordered=ITEMS[:8], data=pd.read_csv(DATA / "hs_ordinal_missing.csv"),
+                    missing="pairwise")  # fmt: skip
+
+
+def test_pairwise_refuses_missing_continuous_values():
+    holes = pd.read_csv(DATA / "hs_ordinal_missing.csv")
+    holes.loc[3, "x9c"] = np.nan
+    with pytest.raises(analysis.DataError, match="column 'x9c' is continuous and has missing values"):
+        fitted(model=MIXED_MODEL, ordered=ITEMS[:8], data=holes, missing="pairwise")
 
 
 class TestPolyserialDWLS(CheckOrdinal):

@@ -163,6 +163,7 @@ def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, 
     if settings.ordinal:
         _check_ordinal_model(names, settings, len(groups))
         numeric = [name not in settings.ordered for name in names.observed]
+        _check_continuous_complete(names, numeric, groups)
         samples = [samplestats.ordinal(values, label, settings.estimator == "ULSMV", numeric)
                    for values, label in zip(groups, labels, strict=True)]  # fmt: skip
         thresholds = _thresholds(names, samples, labels, settings)
@@ -203,7 +204,7 @@ def _thresholds(names: partable.Names, samples: list, labels: list, settings: Se
 
 def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
     """A continuous variable beside ordinal ones (polyserial correlations) as pinned to lavaan: an endogenous
-    variable, complete rows, the delta parameterization, groups without equal thresholds."""
+    variable, the delta parameterization, groups without equal thresholds."""
     continuous = [name for name in names.observed if name not in settings.ordered]
     covariates = [name for name in continuous if name in names.covariates]
     if covariates:
@@ -213,15 +214,23 @@ def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int
         )
     unpinned = [("thresholds" in settings.group_equal, "group_equal='thresholds'"),
                 (settings.identification != "lavaan", f"identification={settings.identification!r}"),
-                (settings.missing != "listwise", f"missing={settings.missing!r}"),
                 (settings.parameterization != "delta", f"parameterization={settings.parameterization!r}")]  # fmt: skip
     for refused, option in unpinned:
         if continuous and refused:
             raise ModelError(
                 f"'{continuous[0]}' is a continuous variable beside ordinal ones: not supported with {option} "
-                "(polyserial fits are reproduced for listwise rows, the delta parameterization and groups with "
-                "loadings at most held equal)"
+                "(polyserial fits are reproduced for the delta parameterization and groups with loadings at most "
+                "held equal)"
             )
+
+
+def _check_continuous_complete(names: partable.Names, numeric: list[bool], groups: list[np.ndarray]) -> None:
+    """Under missing="pairwise" a continuous variable needs complete values: lavaan's pairwise estimates with its
+    gaps (a bivariate normal likelihood per pair) are not reproduced."""
+    for name, continuous, column in zip(names.observed, numeric, np.vstack(groups).T, strict=True):
+        if continuous and np.isnan(column).any():
+            raise DataError(f"column '{name}' is continuous and has missing values: with missing='pairwise' it "
+                            "needs complete values beside ordinal items; use missing='listwise'")  # fmt: skip
 
 
 def fit_model(model: Model, settings: Settings, start: np.ndarray | None = None) -> Fit:

@@ -91,6 +91,8 @@ def scores(z: np.ndarray, sd: float, code: np.ndarray, bounds: np.ndarray, rho: 
     (2, 3)
     """
     root = np.sqrt(1 - rho * rho)
+    answered = code >= 0  # a row missing the item scores 0, as lavaan's crossproducts leave out NA
+    code = np.where(answered, code, 0)
     upper, lower = bounds[code + 1], bounds[code]
     with np.errstate(invalid="ignore"):
         a, b = (upper - rho * z) / root, (lower - rho * z) / root
@@ -103,7 +105,7 @@ def scores(z: np.ndarray, sd: float, code: np.ndarray, bounds: np.ndarray, rho: 
     at_upper = np.where(np.isfinite(upper), upper * rho - z, 0.0)
     at_lower = np.where(np.isfinite(lower), lower * rho - z, 0.0)
     s_rho = (pa * at_upper - pb * at_lower) / (root**3 * prob)
-    return s_rho, np.column_stack([d_mu, d_var, d_th])
+    return np.where(answered, s_rho, 0.0), np.where(answered[:, None], np.column_stack([d_mu, d_var, d_th]), 0.0)
 
 
 def pearson_scores(u: np.ndarray, w: np.ndarray, s1: float, s2: float, rho: float):
