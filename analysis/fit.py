@@ -84,8 +84,8 @@ def fit(
         The information matrix behind the standard errors; None: lavaan's default.
     ordered : bool or list of str
         Ordinal items (lavaan's ``ordered =``); True: every observed variable of the model. Another
-        observed variable is continuous (polyserial correlations; "delta", groups with loadings at
-        most held equal, complete values under "pairwise"; not an exogenous covariate), its
+        observed variable is continuous (polyserial correlations; groups with loadings at most
+        held equal, complete values under "pairwise"; not an exogenous covariate), its
         intercept and residual variance free; ``estimates`` then has lavaan's rows for the ordinal
         items: thresholds (``x1 | t1``), scales (``~*~``), intercepts fixed at 0 and residual
         variances (derived from the loadings under "delta").

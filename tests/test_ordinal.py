@@ -158,10 +158,6 @@ def test_ordered_true_takes_every_observed_variable(data):
             {**GROUPED, "ordered": ITEMS[:8], "identification": "Wu.Estabrook.2016", "std_lv": True},
             "not supported with identification='Wu.Estabrook.2016'",
         ),
-        (
-            {"ordered": ITEMS[:8], "estimator": "WLSMV", "parameterization": "theta"},
-            "not supported with parameterization='theta'",
-        ),
         ({**GROUPED, "identification": "Wu"}, "identification must be one of lavaan, Wu.Estabrook.2016, not 'Wu'"),
         ({**GROUPED, "identification": "Wu.Estabrook.2016"}, "is for ordered= items with std_lv=True"),
         (
@@ -386,6 +382,15 @@ def test_pairwise_refuses_missing_continuous_values():
     holes.loc[3, "x9c"] = np.nan
     with pytest.raises(analysis.DataError, match="column 'x9c' is continuous and has missing values"):
         fitted(model=MIXED_MODEL, ordered=ITEMS[:8], data=holes, missing="pairwise")
+
+
+class TestPolyserialTheta(CheckOrdinal):
+    """p-values to 1e-5, as `TestTheta`."""
+
+    name = "ordinal_mixed_cfa_theta"
+    result = fitted(model=MIXED_MODEL, ordered=ITEMS[:8], parameterization="theta")
+    parameterization = "theta"
+    atol = 1e-5
 
 
 class TestPolyserialDWLS(CheckOrdinal):

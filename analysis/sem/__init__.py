@@ -204,7 +204,7 @@ def _thresholds(names: partable.Names, samples: list, labels: list, settings: Se
 
 def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
     """A continuous variable beside ordinal ones (polyserial correlations) as pinned to lavaan: an endogenous
-    variable, the delta parameterization, groups without equal thresholds."""
+    variable, groups without equal thresholds."""
     continuous = [name for name in names.observed if name not in settings.ordered]
     covariates = [name for name in continuous if name in names.covariates]
     if covariates:
@@ -213,14 +213,12 @@ def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int
             "slopes are not supported; name it in ordered= or let it depend on the model's factors"
         )
     unpinned = [("thresholds" in settings.group_equal, "group_equal='thresholds'"),
-                (settings.identification != "lavaan", f"identification={settings.identification!r}"),
-                (settings.parameterization != "delta", f"parameterization={settings.parameterization!r}")]  # fmt: skip
+                (settings.identification != "lavaan", f"identification={settings.identification!r}")]  # fmt: skip
     for refused, option in unpinned:
         if continuous and refused:
             raise ModelError(
                 f"'{continuous[0]}' is a continuous variable beside ordinal ones: not supported with {option} "
-                "(polyserial fits are reproduced for the delta parameterization and groups with loadings at most "
-                "held equal)"
+                "(polyserial fits are reproduced for groups with loadings at most held equal)"
             )
 
 

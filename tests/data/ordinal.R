@@ -31,7 +31,8 @@
 #                               htmt(ordered = x1..x8, htmt2 = FALSE)
 #   ordinal_mixed_sem           ordinal_sem with x9c continuous; ordinal_mixed_mg_configural, ordinal_mixed_mg_loadings:
 #                               the CFA with x9c by school, configural and group.equal = "loadings";
-#                               ordinal_mixed_pairwise: the CFA with x9c on hs_ordinal_missing.csv, missing = "pairwise"
+#                               ordinal_mixed_pairwise: the CFA with x9c on hs_ordinal_missing.csv, missing = "pairwise";
+#                               ordinal_mixed_cfa_theta: ordinal_mixed_cfa with parameterization = "theta"
 #   ordinal_mixed3_cfa          the same with x7c, x8c, x9c continuous (x1..x6 ordinal, ordinal_mixed3_cor.csv's data);
 #                               its NACOV: ordinal_mixed3_gamma.csv
 #   ordinal_cfa_ulsmv           cfa(hs.lavaan, estimator = "ULSMV")
@@ -147,6 +148,8 @@ save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "WLSMV", grou
                  optim.method = "BFGS"), "ordinal_mixed_mg_loadings")
 save_ordinal(cfa(mixed_model, dm, ordered = items[1:8], estimator = "WLSMV", missing = "pairwise"),
              "ordinal_mixed_pairwise")
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "WLSMV", parameterization = "theta"),
+             "ordinal_mixed_cfa_theta")
 mixed3_model <- gsub("x([789])", "x\\1c", hs_model)
 mixed3_fit <- cfa(mixed3_model, dc, ordered = items[1:6], estimator = "WLSMV")
 save_ordinal(mixed3_fit, "ordinal_mixed3_cfa")
