@@ -161,7 +161,7 @@ def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, 
     names = partable.names(parsed, settings.fixed_x)
     labels = labels if labels is not None else [None] * len(groups)
     if settings.ordinal:
-        _check_ordinal_model(names, settings, len(groups))
+        _check_ordinal_model(names, settings)
         numeric = [name not in settings.ordered for name in names.observed]
         _check_continuous_complete(names, numeric, groups)
         samples = [samplestats.ordinal(values, label, settings.estimator == "ULSMV", numeric)
@@ -202,7 +202,7 @@ def _thresholds(names: partable.Names, samples: list, labels: list, settings: Se
     )
 
 
-def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
+def _check_ordinal_model(names: partable.Names, settings: Settings) -> None:
     """A continuous variable beside ordinal ones (polyserial correlations) as pinned to lavaan: an endogenous
     variable, groups without equal thresholds."""
     continuous = [name for name in names.observed if name not in settings.ordered]
