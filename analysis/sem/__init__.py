@@ -204,7 +204,7 @@ def _thresholds(names: partable.Names, samples: list, labels: list, settings: Se
 
 def _check_ordinal_model(names: partable.Names, settings: Settings) -> None:
     """A continuous variable beside ordinal ones (polyserial correlations) as pinned to lavaan: an endogenous
-    variable, groups without equal thresholds."""
+    variable, lavaan's identification across groups."""
     continuous = [name for name in names.observed if name not in settings.ordered]
     covariates = [name for name in continuous if name in names.covariates]
     if covariates:
@@ -212,14 +212,11 @@ def _check_ordinal_model(names: partable.Names, settings: Settings) -> None:
             f"'{covariates[0]}' is a continuous covariate of ordinal items: lavaan's conditional.x thresholds and "
             "slopes are not supported; name it in ordered= or let it depend on the model's factors"
         )
-    unpinned = [("thresholds" in settings.group_equal, "group_equal='thresholds'"),
-                (settings.identification != "lavaan", f"identification={settings.identification!r}")]  # fmt: skip
-    for refused, option in unpinned:
-        if continuous and refused:
-            raise ModelError(
-                f"'{continuous[0]}' is a continuous variable beside ordinal ones: not supported with {option} "
-                "(polyserial fits are reproduced for groups with loadings at most held equal)"
-            )
+    if continuous and settings.identification != "lavaan":
+        raise ModelError(
+            f"'{continuous[0]}' is a continuous variable beside ordinal ones: not supported with "
+            f"identification={settings.identification!r} (semTools' measEq.syntax for it is not reproduced)"
+        )
 
 
 def _check_continuous_complete(names: partable.Names, numeric: list[bool], groups: list[np.ndarray]) -> None:
