@@ -3,11 +3,12 @@
 Step 1: each item's thresholds from its marginal proportions, ``qnorm(cumsum(p))``. Step 2: each
 pair's correlation by maximum likelihood on its contingency table with the thresholds held at step
 1 (Fisher scoring, every pair at once). Step 3 (lavaan's ``muthen1984``): the asymptotic covariance
-of (thresholds, correlations), the sandwich ``B^-1 (S'S) B^-T`` of the casewise scores S of the
-univariate and bivariate likelihoods, with ``B`` the block-triangular matrix of their
-cross-products. Correlations come in lavaan's order: (2,1), (3,1), ..., (p,1), (3,2), ...
+of (thresholds, correlations; with continuous columns their means and variances too), the sandwich
+``B^-1 (S'S) B^-T`` of the casewise scores S of the univariate and bivariate likelihoods, with ``B``
+the block-triangular matrix of their cross-products. Correlations come in lavaan's order: (2,1),
+(3,1), ..., (p,1), (3,2), ...
 
-A continuous column (``estimate(numeric=)``) has no thresholds; its correlation with an ordinal item is
+A continuous column (``estimate(values=)``) has no thresholds; its correlation with an ordinal item is
 polyserial (`analysis.sem.polyserial`), with another continuous column Pearson's.
 
 Missing answers (code -1) are lavaan's ``missing = "pairwise"``: thresholds from each item's answers,
@@ -101,11 +102,11 @@ def codes(values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     return out, levels
 
 
-def estimate(codes: np.ndarray, numeric: np.ndarray | None = None) -> Polychoric:
+def estimate(codes: np.ndarray, values: np.ndarray | None = None) -> Polychoric:
     """Thresholds and polychoric correlations of integer codes 0..K-1 (n x p; -1: missing, pairwise).
 
-    `numeric` (n x p floats, NaN where missing): the values of the continuous columns, those not
-    all NaN; their codes are ignored.
+    `values` (n x p floats, NaN where missing): the values of the continuous columns, those not
+    all NaN (their codes are ignored); the covariance of the statistics then has theirs too.
 
     Examples
     --------
@@ -114,11 +115,11 @@ def estimate(codes: np.ndarray, numeric: np.ndarray | None = None) -> Polychoric
     (2, 2)
     """
     p = codes.shape[1]
-    continuous = np.zeros(p, dtype=bool) if numeric is None else ~np.isnan(numeric).all(axis=0)
+    continuous = np.zeros(p, dtype=bool) if values is None else ~np.isnan(values).all(axis=0)
     codes = np.where(continuous, -1, codes)
     counts = [np.bincount(codes[codes[:, j] >= 0, j]) for j in range(p)]
     thresholds = [np.empty(0) if continuous[j] else ndtri(np.cumsum(c)[:-1] / c.sum()) for j, c in enumerate(counts)]
-    fit = Polychoric(codes, thresholds, np.identity(p), numeric)
+    fit = Polychoric(codes, thresholds, np.identity(p), values)
     i, j = fit.pairs
     cor = np.identity(p)
     ordinal = ~continuous[i] & ~continuous[j]
@@ -132,7 +133,7 @@ def estimate(codes: np.ndarray, numeric: np.ndarray | None = None) -> Polychoric
     both = continuous[i] & continuous[j]
     cor[i[both], j[both]] = np.mean(z[:, i[both]] * z[:, j[both]], axis=0)
     cor[j, i] = cor[i, j]
-    return Polychoric(codes, thresholds, cor, numeric)
+    return Polychoric(codes, thresholds, cor, values)
 
 
 class _Tables:
