@@ -87,10 +87,13 @@ def fit(
     information : {"expected", "observed", "first.order"}, optional
         The information matrix behind the standard errors; None: lavaan's default.
     ordered : bool or list of str
-        Ordinal items (lavaan's ``ordered =``); True: every observed variable of the model. They must
-        be all of the model's observed variables (missing "listwise" or "pairwise"); ``estimates``
-        then has lavaan's rows for them: thresholds (``x1 | t1``), scales (``~*~``), intercepts
-        fixed at 0 and residual variances (derived from the loadings under "delta").
+        Ordinal items (lavaan's ``ordered =``); True: every observed variable of the model. Another
+        observed variable is continuous (polyserial correlations; complete values under
+        "pairwise", lavaan's identification across groups; not an exogenous covariate), its
+        intercept (held equal across groups by "thresholds") and residual variance free;
+        ``estimates`` then has lavaan's rows for the ordinal items: thresholds (``x1 | t1``),
+        scales (``~*~``), intercepts fixed at 0 and residual variances (derived from the
+        loadings under "delta").
     parameterization : {"delta", "theta"}
         Of ordinal items, as lavaan's: "delta", latent responses of unit variance, their residual
         variances derived; "theta", residual variances fixed at 1 (free in groups 2.. where

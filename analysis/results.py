@@ -128,6 +128,10 @@ class FitResult:
         if self.ordinal and self.core.settings.group_equal:
             return ("reliability of a multi-group ordinal fit with group_equal: semTools' compRelSEM and AVE are "
                     "reproduced for groups fitted without equality constraints only")  # fmt: skip
+        continuous = [name for name in self.sample_cov.columns if name not in self.core.settings.ordered]
+        if self.ordinal and continuous:
+            return (f"reliability of an ordinal fit with the continuous variable '{continuous[0]}': semTools' "
+                    "compRelSEM on polyserial correlations is not reproduced")  # fmt: skip
         return None
 
     def _ordinal_reliability(self) -> pd.DataFrame:

@@ -161,8 +161,10 @@ def prepare(parsed: pd.DataFrame, groups: list[np.ndarray], settings: Settings, 
     names = partable.names(parsed, settings.fixed_x)
     labels = labels if labels is not None else [None] * len(groups)
     if settings.ordinal:
-        _check_ordinal_model(names, settings, len(groups))
-        samples = [samplestats.ordinal(values, label, unweighted=settings.estimator == "ULSMV")
+        _check_ordinal_model(names, settings)
+        numeric = [name not in settings.ordered for name in names.observed]
+        _check_continuous_complete(names, numeric, groups)
+        samples = [samplestats.ordinal(values, label, settings.estimator == "ULSMV", numeric)
                    for values, label in zip(groups, labels, strict=True)]  # fmt: skip
         thresholds = _thresholds(names, samples, labels, settings)
     else:
@@ -191,20 +193,39 @@ def _thresholds(names: partable.Names, samples: list, labels: list, settings: Se
                 f"item '{names.observed[k]}' has {own[k] + 1} categories in group {label!r} but {counts[0][k] + 1} "
                 f"in group {labels[0]!r}: an empty category is not supported"
             )
-    binary = [name for name, count in zip(names.observed, counts[0], strict=True) if count < 2]
+    binary = [name for name, count in zip(names.observed, counts[0], strict=True) if count == 1]
     if binary and settings.identification == "Wu.Estabrook.2016" and "thresholds" in settings.group_equal:
         raise ModelError(f"item '{binary[0]}' has two categories: Wu & Estabrook's identification of equal "
                          "thresholds is supported for items of three or more categories only")  # fmt: skip
-    return tuple(zip(names.observed, counts[0], strict=True))
+    return tuple(
+        (name, count) for name, count in zip(names.observed, counts[0], strict=True) if name in settings.ordered
+    )
 
 
-def _check_ordinal_model(names: partable.Names, settings: Settings, ngroups: int) -> None:
+def _check_ordinal_model(names: partable.Names, settings: Settings) -> None:
+    """A continuous variable beside ordinal ones (polyserial correlations) as pinned to lavaan: an endogenous
+    variable, lavaan's identification across groups."""
     continuous = [name for name in names.observed if name not in settings.ordered]
-    if continuous:
+    covariates = [name for name in continuous if name in names.covariates]
+    if covariates:
         raise ModelError(
-            f"'{continuous[0]}' is a continuous variable beside ordinal ones: ordered= must name every observed "
-            "variable of the model (polyserial correlations and covariates are not supported yet)"
+            f"'{covariates[0]}' is a continuous covariate of ordinal items: lavaan's conditional.x thresholds and "
+            "slopes are not supported; name it in ordered= or let it depend on the model's factors"
         )
+    if continuous and settings.identification != "lavaan":
+        raise ModelError(
+            f"'{continuous[0]}' is a continuous variable beside ordinal ones: not supported with "
+            f"identification={settings.identification!r} (semTools' measEq.syntax for it is not reproduced)"
+        )
+
+
+def _check_continuous_complete(names: partable.Names, numeric: list[bool], groups: list[np.ndarray]) -> None:
+    """Under missing="pairwise" a continuous variable needs complete values: lavaan's pairwise estimates with its
+    gaps (a bivariate normal likelihood per pair) are not reproduced."""
+    for name, continuous, column in zip(names.observed, numeric, np.vstack(groups).T, strict=True):
+        if continuous and np.isnan(column).any():
+            raise DataError(f"column '{name}' is continuous and has missing values: with missing='pairwise' it "
+                            "needs complete values beside ordinal items; use missing='listwise'")  # fmt: skip
 
 
 def fit_model(model: Model, settings: Settings, start: np.ndarray | None = None) -> Fit:

@@ -246,8 +246,9 @@ def _fix_single_indicators(model: pd.DataFrame, rows: list[list], known: Names, 
                     row[5], row[6] = 0, 0.0
 
 
-def _equal_class(row, latent: set[str]) -> str:
-    """The ``group_equal`` class of a row (lavaan's group.equal names)."""
+def _equal_class(row, latent: set[str], continuous: set[str]) -> str:
+    """The ``group_equal`` class of a row (lavaan's group.equal names); the intercepts of `continuous` variables
+    beside ordinal ones are "thresholds"."""
     if row.op == "=~":
         return "loadings"
     if row.op == "|":
@@ -255,7 +256,7 @@ def _equal_class(row, latent: set[str]) -> str:
     if row.op == "~":
         return "regressions"
     if row.op == "~1":
-        return "means" if row.lhs in latent else "intercepts"
+        return "means" if row.lhs in latent else "thresholds" if row.lhs in continuous else "intercepts"
     both_latent = row.lhs in latent and row.rhs in latent
     if row.lhs == row.rhs:
         return "lv.variances" if both_latent else "residuals"
@@ -285,6 +286,8 @@ def _number_free(table: pd.DataFrame, known: Names, options: Options) -> pd.Data
     """Number the free parameters: one number per label, and per `group_equal` row across groups."""
     partial = _partial_keys(options.group_partial, table)
     latent = set(known.latent)
+    # lavaan keeps a continuous variable's mean among an ordinal model's thresholds: "thresholds" holds it equal
+    continuous = set(known.observed) - {item for item, _ in options.thresholds} if options.thresholds else set()
     # a label on a fixed row (a labelled marker) fixes every row with that label: lavaan's equality with a constant
     fixed_labels = dict(zip(table.label[(table.free == 0) & (table.label != "")],
                             table.value[(table.free == 0) & (table.label != "")], strict=True))  # fmt: skip
@@ -300,7 +303,7 @@ def _number_free(table: pd.DataFrame, known: Names, options: Options) -> pd.Data
             continue
         if row.label:
             key = ("label", row.label)
-        elif (_equal_class(row, latent) in options.group_equal and (row.lhs, row.op, row.rhs) not in partial
+        elif (_equal_class(row, latent, continuous) in options.group_equal and (row.lhs, row.op, row.rhs) not in partial
               and row.group > 1):  # fmt: skip
             key = ("row", row.lhs, row.op, row.rhs, 1)
         else:

@@ -3,9 +3,13 @@
 Step 1: each item's thresholds from its marginal proportions, ``qnorm(cumsum(p))``. Step 2: each
 pair's correlation by maximum likelihood on its contingency table with the thresholds held at step
 1 (Fisher scoring, every pair at once). Step 3 (lavaan's ``muthen1984``): the asymptotic covariance
-of (thresholds, correlations), the sandwich ``B^-1 (S'S) B^-T`` of the casewise scores S of the
-univariate and bivariate likelihoods, with ``B`` the block-triangular matrix of their
-cross-products. Correlations come in lavaan's order: (2,1), (3,1), ..., (p,1), (3,2), ...
+of (thresholds, correlations; with continuous columns their means and variances too), the sandwich
+``B^-1 (S'S) B^-T`` of the casewise scores S of the univariate and bivariate likelihoods, with ``B``
+the block-triangular matrix of their cross-products. Correlations come in lavaan's order: (2,1),
+(3,1), ..., (p,1), (3,2), ...
+
+A continuous column (``estimate(values=)``) has no thresholds; its correlation with an ordinal item is
+polyserial (`analysis.sem.polyserial`), with another continuous column Pearson's.
 
 Missing answers (code -1) are lavaan's ``missing = "pairwise"``: thresholds from each item's answers,
 each correlation from the rows answering both, and a row's scores zero where it has no answer.
@@ -19,7 +23,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from . import bvnorm
+from . import bvnorm, polyserial
 
 TOLERANCE = 1e-10  # largest change of a correlation in the last scoring step
 LIMIT = 0.9999  # correlations are kept inside (-LIMIT, LIMIT) while scoring
@@ -27,11 +31,29 @@ LIMIT = 0.9999  # correlations are kept inside (-LIMIT, LIMIT) while scoring
 
 @dataclass(frozen=True)
 class Polychoric:
-    """Codes (0-based categories, n x p), thresholds per item, and the polychoric correlation matrix."""
+    """Codes (0-based categories, n x p; -1 in continuous columns), thresholds per item (none for a continuous
+    column), the correlation matrix, and the values of the continuous columns (n x p, NaN elsewhere; None: none)."""
 
     codes: np.ndarray
     thresholds: list[np.ndarray]
     cor: np.ndarray
+    values: np.ndarray | None = None
+
+    @property
+    def numeric(self) -> np.ndarray:
+        """Which columns are continuous (p booleans)."""
+        if self.values is None:
+            return np.zeros(self.codes.shape[1], dtype=bool)
+        return ~np.isnan(self.values).all(axis=0)
+
+    @cached_property
+    def moments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """z-values (n x p, NaN in ordinal columns), means and variances (0 and 1 for ordinal columns)."""
+        numeric = self.numeric
+        z, mean, var = np.full(self.codes.shape, np.nan), np.zeros(len(numeric)), np.ones(len(numeric))
+        if numeric.any():
+            z[:, numeric], mean[numeric], var[numeric] = polyserial.standardize(self.values[:, numeric])
+        return z, mean, var
 
     @property
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -42,9 +64,20 @@ class Polychoric:
 
     @property
     def vector(self) -> np.ndarray:
-        """(thresholds, correlations): the statistics WLS fits."""
+        """The statistics WLS fits, as lavaan's ``WLS.obs``: each column's thresholds (a continuous column's mean,
+        negated, in their place), the variances of the continuous columns, then the correlations (covariances
+        where a continuous column takes part)."""
         i, j = self.pairs
-        return np.concatenate([*self.thresholds, self.cor[i, j]])
+        _, mean, var = self.moments
+        numeric = self.numeric
+        slots = [[-mean[v]] if numeric[v] else t for v, t in enumerate(self.thresholds)]
+        sd = np.sqrt(var)
+        return np.concatenate([*slots, var[numeric], self.cor[i, j] * sd[i] * sd[j]])
+
+    @property
+    def univariate(self) -> int:
+        """How many of `vector`'s statistics are of one variable: thresholds, means and variances."""
+        return sum(len(t) for t in self.thresholds) + 2 * int(self.numeric.sum())
 
     @cached_property
     def gamma(self) -> np.ndarray:
@@ -69,8 +102,11 @@ def codes(values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     return out, levels
 
 
-def estimate(codes: np.ndarray) -> Polychoric:
+def estimate(codes: np.ndarray, values: np.ndarray | None = None) -> Polychoric:
     """Thresholds and polychoric correlations of integer codes 0..K-1 (n x p; -1: missing, pairwise).
+
+    `values` (n x p floats, NaN where missing): the values of the continuous columns, those not
+    all NaN (their codes are ignored); the covariance of the statistics then has theirs too.
 
     Examples
     --------
@@ -79,24 +115,34 @@ def estimate(codes: np.ndarray) -> Polychoric:
     (2, 2)
     """
     p = codes.shape[1]
+    continuous = np.zeros(p, dtype=bool) if values is None else ~np.isnan(values).all(axis=0)
+    codes = np.where(continuous, -1, codes)
     counts = [np.bincount(codes[codes[:, j] >= 0, j]) for j in range(p)]
-    thresholds = [ndtri(np.cumsum(c)[:-1] / c.sum()) for c in counts]
-    fit = Polychoric(codes, thresholds, np.identity(p))
+    thresholds = [np.empty(0) if continuous[j] else ndtri(np.cumsum(c)[:-1] / c.sum()) for j, c in enumerate(counts)]
+    fit = Polychoric(codes, thresholds, np.identity(p), values)
     i, j = fit.pairs
-    tables = _Tables(fit)
-    _check_tables(tables)
-    rho = _pair_correlations(tables, np.zeros(len(i)))
     cor = np.identity(p)
-    cor[i, j] = cor[j, i] = rho
-    return Polychoric(codes, thresholds, cor)
+    ordinal = ~continuous[i] & ~continuous[j]
+    tables = _Tables(fit, i[ordinal], j[ordinal])
+    _check_tables(tables)
+    cor[i[ordinal], j[ordinal]] = _pair_correlations(tables, np.zeros(ordinal.sum()))
+    z, _, var = fit.moments
+    mixed = continuous[i] != continuous[j]
+    c, o = np.where(continuous[i], i, j)[mixed], np.where(continuous[i], j, i)[mixed]
+    cor[i[mixed], j[mixed]] = polyserial.correlations(z[:, c], codes[:, o], tables.bounds[o], np.sqrt(var[c]))
+    both = continuous[i] & continuous[j]
+    cor[i[both], j[both]] = np.mean(z[:, i[both]] * z[:, j[both]], axis=0)
+    cor[j, i] = cor[i, j]
+    return Polychoric(codes, thresholds, cor, values)
 
 
 class _Tables:
-    """Every pair's contingency table, padded to the largest number of categories, and its bounds."""
+    """The contingency table of each pair (i, j) of ordinal columns, padded to the largest number of categories,
+    and every column's bounds."""
 
-    def __init__(self, fit: Polychoric):
+    def __init__(self, fit: Polychoric, i: np.ndarray, j: np.ndarray):
         codes = fit.codes
-        self.i, self.j = fit.pairs
+        self.i, self.j = i, j
         self.size = max(len(t) for t in fit.thresholds) + 1
         size = self.size
         bounds = np.full((codes.shape[1], size + 1), np.inf)
@@ -145,7 +191,7 @@ def _cells(grid: np.ndarray) -> np.ndarray:
 def _pair_correlations(tables: _Tables, rho: np.ndarray) -> np.ndarray:
     """Fisher scoring of every pair's log-likelihood ``sum n_ab log P_ab(rho)`` at once."""
     n = tables.counts.sum(axis=(1, 2))
-    for _ in range(100):
+    for _ in range(100 if len(rho) else 0):
         prob, slope = tables.probabilities(rho)
         safe = np.where(tables.valid, prob, 1.0)
         score = np.sum(np.where(tables.valid, tables.counts * slope / safe, 0.0), axis=(1, 2))
@@ -197,31 +243,80 @@ def _bivariate_scores(fit: Polychoric, tables: _Tables):
 
 
 def _gamma(fit: Polychoric) -> np.ndarray:
-    """lavaan's muthen1984: ``N B^-1 (S'S) B^-T`` with ``B = [[A11, 0], [A21, A22]]``."""
-    n = len(fit.codes)
-    tables = _Tables(fit)
-    d_rho, d_i, d_j = _bivariate_scores(fit, tables)
-    pairs = np.arange(len(tables.i))
-    sc_cor = np.where(tables.both, d_rho.reshape(len(pairs), -1)[pairs, tables.cell], 0.0)  # n x pairs
-    sc_th = _univariate_scores(fit)
-    scores = np.hstack([sc_th, sc_cor])
+    """lavaan's muthen1984: ``N H B^-1 (S'S) B^-T H'`` with ``B = [[A11, 0], [A21, A22]]`` from the casewise scores
+    S of (thresholds and means, variances, correlations); ``H`` turns the correlations of continuous columns into
+    covariances, and the means' rows change sign (the statistic is minus the mean, as a threshold)."""
+    n, p = fit.codes.shape
+    numeric, (i, j) = fit.numeric, fit.pairs
+    start = np.concatenate([[0], np.cumsum([1 if numeric[v] else len(t) for v, t in enumerate(fit.thresholds)])])
+    at_var = start[-1] + np.cumsum(numeric) - 1  # the column of a continuous variable's variance
+    size = start[-1] + numeric.sum()
+    uni = _univariate_block(fit, start, at_var, size)
+    sc_cor, a21, h = np.zeros((n, len(i))), np.zeros((len(i), size)), np.identity(size + len(i))
+    _ordinal_pairs(fit, np.flatnonzero(~numeric[i] & ~numeric[j]), start, sc_cor, a21)
+    _continuous_pairs(fit, start, at_var, sc_cor, a21, h[size:])
+    scores = np.hstack([uni, sc_cor])
     inner = scores.T @ scores
-    counts = np.array([len(t) for t in fit.thresholds])
-    start = np.concatenate([[0], np.cumsum(counts)])
-    nth = start[-1]
-    a11 = np.zeros((nth, nth))
-    for v in range(len(counts)):
-        at = slice(start[v], start[v + 1])
-        a11[at, at] = inner[at, at]
-    a21 = np.zeros((len(pairs), nth))
-    weighted = tables.counts * d_rho  # sum over cases of s_rho * d_th = sum over cells of n_ab s_rho d_th
-    for q, (i, j) in enumerate(zip(tables.i, tables.j, strict=True)):
-        a21[q, start[i] : start[i + 1]] = np.einsum("ab,abk->k", weighted[q], d_i[q])[: counts[i]]
-        a21[q, start[j] : start[j + 1]] = np.einsum("ab,abk->k", weighted[q], d_j[q])[: counts[j]]
-    a22 = np.sum(tables.counts * d_rho**2, axis=(1, 2))
+    a11 = np.zeros((size, size))
+    for v in range(p):
+        at = [*range(start[v], start[v + 1]), *([at_var[v]] if numeric[v] else [])]
+        a11[np.ix_(at, at)] = inner[np.ix_(at, at)]
+    a22 = np.sum(sc_cor**2, axis=0)
     a11_inv = np.linalg.inv(a11)
     b_inv = np.zeros((len(inner), len(inner)))
-    b_inv[:nth, :nth] = a11_inv
-    b_inv[nth:, :nth] = -(a21 / a22[:, None]) @ a11_inv
-    b_inv[nth:, nth:] = np.diag(1 / a22)
-    return n * b_inv @ inner @ b_inv.T
+    b_inv[:size, :size] = a11_inv
+    b_inv[size:, :size] = -(a21 / a22[:, None]) @ a11_inv
+    b_inv[size:, size:] = np.diag(1 / a22)
+    flip = np.ones(len(inner))
+    flip[start[:-1][numeric]] = -1
+    h = flip[:, None] * h
+    return n * h @ b_inv @ inner @ b_inv.T @ h.T
+
+
+def _univariate_block(fit: Polychoric, start: np.ndarray, at_var: np.ndarray, size: int) -> np.ndarray:
+    """Casewise scores of the univariate statistics (n x size): thresholds, a continuous column's mean (at
+    `start`) and variance (at `at_var`), lavaan's ``lav_uvreg_scores``."""
+    numeric = fit.numeric
+    z, _, var = fit.moments
+    out = np.zeros((len(fit.codes), size))
+    out[:, [k for v in np.flatnonzero(~numeric) for k in range(start[v], start[v + 1])]] = _univariate_scores(fit)
+    for v in np.flatnonzero(numeric):
+        out[:, start[v]] = z[:, v] / np.sqrt(var[v])
+        out[:, at_var[v]] = (z[:, v] ** 2 - 1) / (2 * var[v])
+    return out
+
+
+def _ordinal_pairs(fit: Polychoric, pairs: np.ndarray, start: np.ndarray, sc_cor: np.ndarray, a21: np.ndarray):
+    """Fill the polychorics' scores (columns `pairs` of `sc_cor`) and their rows of ``A21`` (thresholds at `start`)."""
+    i, j = fit.pairs
+    tables = _Tables(fit, i[pairs], j[pairs])
+    d_rho, d_i, d_j = _bivariate_scores(fit, tables)
+    index = np.arange(len(pairs))
+    sc_cor[:, pairs] = np.where(tables.both, d_rho.reshape(len(pairs), -1)[index, tables.cell], 0.0)
+    weighted = tables.counts * d_rho  # sum over cases of s_rho * d_th = sum over cells of n_ab s_rho d_th
+    for k, (q, a, b) in enumerate(zip(pairs, tables.i, tables.j, strict=True)):
+        a21[q, start[a] : start[a + 1]] = np.einsum("ab,abk->k", weighted[k], d_i[k])[: start[a + 1] - start[a]]
+        a21[q, start[b] : start[b + 1]] = np.einsum("ab,abk->k", weighted[k], d_j[k])[: start[b + 1] - start[b]]
+
+
+def _continuous_pairs(fit: Polychoric, start, at_var, sc_cor: np.ndarray, a21: np.ndarray, h: np.ndarray) -> None:
+    """Fill the scores and ``A21`` rows of the pairs with a continuous column (polyserial, Pearson) and their rows
+    of ``H``, the derivatives of the covariance ``rho sd_a sd_b`` by the variances and rho."""
+    numeric, (i, j) = fit.numeric, fit.pairs
+    z, _, var = fit.moments
+    sd = np.sqrt(var)
+    for q in np.flatnonzero(numeric[i] | numeric[j]):
+        a, b = (i[q], j[q]) if numeric[i[q]] else (j[q], i[q])  # a is continuous
+        rho = fit.cor[a, b]
+        if numeric[b]:
+            s_rho, parts = polyserial.pearson_scores(z[:, a], z[:, b], sd[a], sd[b], rho)
+            columns = [start[a], at_var[a], start[b], at_var[b]]
+            h[q, [at_var[a], at_var[b]]] = rho * np.array([sd[b] / sd[a], sd[a] / sd[b]]) / 2
+        else:
+            bounds = np.concatenate([[-np.inf], fit.thresholds[b], [np.inf]])
+            s_rho, parts = polyserial.scores(z[:, a], sd[a], fit.codes[:, b], bounds, rho)
+            columns = [start[a], at_var[a], *range(start[b], start[b + 1])]
+            h[q, at_var[a]] = rho / (2 * sd[a])
+        h[q, len(a21[0]) + q] = sd[a] * sd[b]
+        sc_cor[:, q] = s_rho
+        a21[q, columns] = s_rho @ parts

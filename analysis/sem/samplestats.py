@@ -68,19 +68,23 @@ def incomplete(values: np.ndarray, label: object = None) -> Sample:
     return Sample(label, values, mean, cov, pat, -mvnorm_missing.minus_two_loglik(pat, mean, cov) / 2)
 
 
-def ordinal(values: np.ndarray, label: object = None, unweighted: bool = False) -> Sample:
+def ordinal(values: np.ndarray, label: object = None, unweighted: bool = False, numeric=None) -> Sample:
     """Thresholds and polychoric correlations of complete ordinal rows (lavaan's ``lavInspect(fit, "sampstat")``)
-    and the diagonal weight ``1 / diag(Gamma)`` (ones if `unweighted`: ULS); the mean is 0, the covariance the
-    polychoric matrix, and there is no likelihood (NaN).
+    and the diagonal weight ``1 / diag(Gamma)`` (ones if `unweighted`: ULS); the mean is 0 (a continuous column's,
+    `numeric` p booleans, its own), the covariance the polychoric matrix (with a continuous column's variance and
+    covariances), and there is no likelihood (NaN).
 
     Examples
     --------
     >>> ordinal(codes_of_likert_items).ordinal.thresholds  # doctest: +SKIP
     """
     codes, _ = polychoric.codes(values)
-    fit = polychoric.estimate(codes)
+    numeric = np.zeros(values.shape[1], dtype=bool) if numeric is None else np.asarray(numeric)
+    fit = polychoric.estimate(codes, np.where(numeric, values, np.nan) if numeric.any() else None)
     weight = np.ones(len(fit.vector)) if unweighted else 1 / np.diag(fit.gamma)
-    return Sample(label, values, np.zeros(values.shape[1]), fit.cor, None, np.nan, fit, weight)
+    _, mean, var = fit.moments
+    sd = np.sqrt(var)
+    return Sample(label, values, mean, fit.cor * np.outer(sd, sd), None, np.nan, fit, weight)
 
 
 def saturated_loglik(cov: np.ndarray, n: int) -> float:

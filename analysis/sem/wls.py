@@ -3,7 +3,8 @@
 The statistics ``s`` are each group's thresholds and polychoric correlations
 (`analysis.sem.polychoric`), the model's ``sigma(x)`` its standardized thresholds and the
 off-diagonal of its implied correlation matrix (delta or theta parameterization,
-`analysis.sem.matrices`). The discrepancy is ``F = sum_g (N_g - 1) / (N - G) (s - sigma)' W (s -
+`analysis.sem.matrices`); a continuous variable adds its mean and variance and keeps its
+covariances unscaled (`implied_vector`). The discrepancy is ``F = sum_g (N_g - 1) / (N - G) (s - sigma)' W (s -
 sigma)`` with ``W = diag(1 / diag(Gamma))`` (DWLS, WLSMV) or ``I`` (ULSMV), and ``chisq = sum_g
 (N_g - 1) F_g`` (lavaan's denominators for estimators other than ML, N - G also in the covariance
 of the estimates). WLSMV and ULSMV take the sandwich standard errors (lavaan's
@@ -49,11 +50,25 @@ def check(model: Model) -> None:
 
 
 def implied_vector(mats, implied) -> np.ndarray:
-    """The model's standardized thresholds and the lower triangle of its correlations (``Polychoric.vector``)."""
+    """The model's `Polychoric.vector`: per observed variable its standardized thresholds (a continuous one's
+    mean, negated), the continuous variables' variances, then the lower triangle of the correlations (covariances
+    of the continuous variables, which are not scaled)."""
     j, i = np.triu_indices(mats.p, 1)
     scale = np.ones(mats.p)
     scale[mats.ordinal] = implied.delta
-    return np.concatenate([implied.tau, implied.sigma[i, j] * scale[i] * scale[j]])
+    numeric = _numeric(mats)
+    slots = np.concatenate([implied.tau, -implied.mu[numeric]])[_slot_order(mats)]
+    return np.concatenate([slots, np.diag(implied.sigma)[numeric], implied.sigma[i, j] * scale[i] * scale[j]])
+
+
+def _numeric(mats) -> np.ndarray:
+    """Indices of the continuous observed variables."""
+    return np.setdiff1d(np.arange(mats.p), mats.ordinal)
+
+
+def _slot_order(mats) -> np.ndarray:
+    """Thresholds, then the continuous variables' means, put in the order of their variables."""
+    return np.argsort(np.concatenate([mats.t_item, _numeric(mats)]), kind="stable")
 
 
 def _share(model: Model, sample) -> float:
@@ -104,7 +119,9 @@ def jacobian(model: Model, x: np.ndarray) -> list[np.ndarray]:
         d_cor = d_sigma[:, i, j] * (scale[i] * scale[j]) + implied.sigma[i, j] * (
             d_scale[:, i] * scale[j] + scale[i] * d_scale[:, j]
         )
-        out.append(np.hstack([d_tau, d_cor]).T)
+        numeric = _numeric(mats)
+        d_slots = np.hstack([d_tau, -d_mu[:, numeric]])[:, _slot_order(mats)]
+        out.append(np.hstack([d_slots, d_sigma[:, numeric, numeric], d_cor]).T)
     return out
 
 
@@ -179,13 +196,13 @@ def vcov(model: Model, x: np.ndarray, estimator: str) -> np.ndarray:
 
 
 def test(model: Model, x: np.ndarray, estimator: str) -> Test:
-    """The DWLS test against the saturated model and the independence baseline (thresholds free, correlations 0),
-    each scaled and shifted for WLSMV and ULSMV (lavaan's ``lav_test_satorra_bentler``)."""
+    """The DWLS test against the saturated model and the independence baseline (thresholds, means and variances
+    free, correlations 0), each scaled and shifted for WLSMV and ULSMV (lavaan's ``lav_test_satorra_bentler``)."""
     rank = model.equality_rank(x)
     df = moments(model) - model.npar + rank
     baseline, baseline_df = 0.0, 0
     for sample in model.samples:
-        nth = sum(len(t) for t in sample.ordinal.thresholds)
+        nth = sample.ordinal.univariate
         rho = sample.ordinal.vector[nth:]
         baseline += (sample.n - 1) * float(rho @ (sample.weight[nth:] * rho))
         baseline_df += len(rho)
@@ -255,7 +272,7 @@ def _baseline_u_gamma(model: Model) -> np.ndarray:
     """``U Gamma`` of the independence model, whose free thresholds absorb the thresholds' blocks of W."""
     blocks = []
     for sample in model.samples:
-        nth = sum(len(t) for t in sample.ordinal.thresholds)
+        nth = sample.ordinal.univariate
         blocks.append(sample.weight[nth:, None] * sample.ordinal.gamma[nth:, nth:])
     return block_diag(*blocks)
 
@@ -310,10 +327,16 @@ def _pvalue(chisq: float, df: int) -> float:
 
 
 def srmr(model: Model, x: np.ndarray) -> float:
-    """Root mean square of the correlation residuals over the p(p+1)/2 unique cells (lavaan's categorical "srmr")."""
+    """Root mean square of the correlation residuals over the p(p+1)/2 unique cells (lavaan's categorical "srmr",
+    Bentler's: a continuous variable's residual variance and covariances divided by its sample standard deviations)."""
     total = 0.0
     for mats, sample in zip(model.matrices, model.samples, strict=True):
-        nth = len(mats.t_item)
-        residual = sample.ordinal.vector[nth:] - implied_vector(mats, mats.implied(x))[nth:]
-        total += sample.n / model.n * float(np.sqrt(np.sum(residual**2) / (mats.p * (mats.p + 1) / 2)))
+        numeric, slots = _numeric(mats), len(mats.t_item) + len(_numeric(mats))
+        residual = sample.ordinal.vector - implied_vector(mats, mats.implied(x))
+        sd = np.sqrt(np.diag(sample.cov))
+        j, i = np.triu_indices(mats.p, 1)
+        variances = residual[slots : slots + len(numeric)] / sd[numeric] ** 2
+        covariances = residual[slots + len(numeric) :] / (sd[i] * sd[j])
+        cells = np.sum(covariances**2) + np.sum(variances**2)
+        total += sample.n / model.n * float(np.sqrt(cells / (mats.p * (mats.p + 1) / 2)))
     return total

@@ -12,7 +12,10 @@
 #   ordinal_gamma.csv           NACOV of the ordinal_cfa fit below (lavCor keeps none): N times the asymptotic covariance of
 #                               (thresholds, polychorics), polychorics in lavaan's order (x2-x1, x3-x1, ..., x9-x8)
 #   ordinal_mixed_cor.csv       lavCor(x1..x8 ordinal, x9c continuous): polychorics and polyserials
-#   ordinal_mixed_th.csv        its thresholds (the mean of x9c among them, as lavaan)
+#   ordinal_mixed_th.csv        its thresholds (lavCor(output = "th") leaves out the mean of x9c)
+#   ordinal_mixed3_cor.csv      lavCor(x1..x6 ordinal, x7c, x8c, x9c continuous: hs1939.csv's x7, x8, x9): polychorics,
+#                               polyserials and Pearson correlations
+#   ordinal_mixed_pairwise_cor.csv  lavCor(x1..x8 ordinal, x9c), missing = "pairwise", on hs_ordinal_missing.csv
 #   ordinal_psych_rho.csv       psych::polychoric(x1..x9)$rho
 #   ordinal_psych_tau.csv       psych::polychoric(x1..x9)$tau, long (item, threshold, value); psych warns that the
 #                               items have unequal numbers of categories and sets global = FALSE
@@ -21,6 +24,19 @@
 # Fits (files as sem_core.R's: <name>_fit.json, <name>_estimates.csv), all with ordered = x1..x9:
 #   ordinal_cfa                 cfa(hs.lavaan, estimator = "WLSMV")
 #   ordinal_cfa_dwls            cfa(hs.lavaan, estimator = "DWLS")
+#   ordinal_mixed_cfa           cfa(hs.lavaan with x9c for x9, ordered = x1..x8, estimator = "WLSMV"); its NACOV
+#                               (ordinal_mixed_gamma.csv) and sample statistics (ordinal_mixed_wls_obs.csv:
+#                               thresholds and the mean of x9c, its variance, then the correlations and covariances)
+#   ordinal_mixed_cfa_dwls, ordinal_mixed_cfa_ulsmv  the same by DWLS and ULSMV; ordinal_mixed_htmt.csv: its
+#                               htmt(ordered = x1..x8, htmt2 = FALSE)
+#   ordinal_mixed_sem           ordinal_sem with x9c continuous; ordinal_mixed_mg_configural, ordinal_mixed_mg_loadings:
+#                               the CFA with x9c by school, configural and group.equal = "loadings";
+#                               ordinal_mixed_mg_thresholds, ordinal_mixed_mg_thresholds_loadings: group.equal =
+#                               "thresholds" (which holds x9c's intercept equal), c("thresholds", "loadings");
+#                               ordinal_mixed_pairwise: the CFA with x9c on hs_ordinal_missing.csv, missing = "pairwise";
+#                               ordinal_mixed_cfa_theta: ordinal_mixed_cfa with parameterization = "theta"
+#   ordinal_mixed3_cfa          the same with x7c, x8c, x9c continuous (x1..x6 ordinal, ordinal_mixed3_cor.csv's data);
+#                               its NACOV: ordinal_mixed3_gamma.csv
 #   ordinal_cfa_ulsmv           cfa(hs.lavaan, estimator = "ULSMV")
 #   ordinal_cfa_std_lv          cfa(hs.lavaan, estimator = "WLSMV", std.lv = TRUE)
 #   ordinal_sem                 sem(), WLSMV: hs.lavaan + textual ~ a*visual, speed ~ b*textual, ab := a*b
@@ -71,6 +87,9 @@ write_th(lavCor(d[items], ordered = items, output = "th"), "ordinal_th.csv")
 mixed <- c(items[1:8], "x9c")
 write_matrix(lavCor(d[mixed], ordered = items[1:8]), "ordinal_mixed_cor.csv")
 write_th(lavCor(d[mixed], ordered = items[1:8], output = "th"), "ordinal_mixed_th.csv")
+dc <- cbind(d[items[1:6]], x7c = hs$x7, x8c = hs$x8, x9c = hs$x9)
+write_matrix(lavCor(dc, ordered = items[1:6]), "ordinal_mixed3_cor.csv")
+write_matrix(lavCor(dm[mixed], ordered = items[1:8], missing = "pairwise"), "ordinal_mixed_pairwise_cor.csv")
 pc <- psych::polychoric(d[items])
 write_matrix(pc$rho, "ordinal_psych_rho.csv")
 tau <- pc$tau
@@ -111,9 +130,40 @@ write.csv(data.frame(construct = c("visual", "textual", "speed"),
 write_matrix(as.matrix(htmt(hs_model, d, ordered = items, htmt2 = FALSE)), "ordinal_htmt.csv")
 write_matrix(as.matrix(htmt(hs_model, d, ordered = items)), "ordinal_htmt2.csv")
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "DWLS"), "ordinal_cfa_dwls")
+structural <- paste(hs_model, "textual ~ a*visual", "speed ~ b*textual", "ab := a*b", sep = "\n")
+mixed_model <- sub("x9", "x9c", hs_model, fixed = TRUE)
+mixed_fit <- cfa(mixed_model, d, ordered = items[1:8], estimator = "WLSMV")
+save_ordinal(mixed_fit, "ordinal_mixed_cfa")
+write.csv(mixed_fit@SampleStats@NACOV[[1]], file.path(out, "ordinal_mixed_gamma.csv"), row.names = FALSE)
+wls_obs <- lavInspect(mixed_fit, "wls.obs")
+write.csv(data.frame(name = names(wls_obs), value = unname(wls_obs)), file.path(out, "ordinal_mixed_wls_obs.csv"),
+          row.names = FALSE)
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "DWLS"), "ordinal_mixed_cfa_dwls")
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "ULSMV"), "ordinal_mixed_cfa_ulsmv")
+write_matrix(as.matrix(htmt(mixed_model, d, ordered = items[1:8], htmt2 = FALSE)), "ordinal_mixed_htmt.csv")
+save_ordinal(sem(sub("x9", "x9c", structural, fixed = TRUE), d, ordered = items[1:8], estimator = "WLSMV"),
+             "ordinal_mixed_sem")
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "WLSMV", group = "school"),
+             "ordinal_mixed_mg_configural")
+# (nlminb stops this fit 3e-5 short in x9c's residual variance, relative, moving its p-value by 1e-5: BFGS)
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "WLSMV", group = "school", group.equal = "loadings",
+                 optim.method = "BFGS"), "ordinal_mixed_mg_loadings")
+# group.equal = "thresholds" holds x9c's intercept equal too (lavaan keeps it among the thresholds); nlminb stops
+# this flat fit 1e-4 short in the second group's variance of speed, relative: BFGS (closer, not there either)
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "WLSMV", group = "school",
+                 group.equal = "thresholds", optim.method = "BFGS"), "ordinal_mixed_mg_thresholds")
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "WLSMV", group = "school",
+                 group.equal = c("thresholds", "loadings")), "ordinal_mixed_mg_thresholds_loadings")
+save_ordinal(cfa(mixed_model, dm, ordered = items[1:8], estimator = "WLSMV", missing = "pairwise"),
+             "ordinal_mixed_pairwise")
+save_ordinal(cfa(mixed_model, d, ordered = items[1:8], estimator = "WLSMV", parameterization = "theta"),
+             "ordinal_mixed_cfa_theta")
+mixed3_model <- gsub("x([789])", "x\\1c", hs_model)
+mixed3_fit <- cfa(mixed3_model, dc, ordered = items[1:6], estimator = "WLSMV")
+save_ordinal(mixed3_fit, "ordinal_mixed3_cfa")
+write.csv(mixed3_fit@SampleStats@NACOV[[1]], file.path(out, "ordinal_mixed3_gamma.csv"), row.names = FALSE)
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "ULSMV"), "ordinal_cfa_ulsmv")
 save_ordinal(cfa(hs_model, d, ordered = items, estimator = "WLSMV", std.lv = TRUE), "ordinal_cfa_std_lv")
-structural <- paste(hs_model, "textual ~ a*visual", "speed ~ b*textual", "ab := a*b", sep = "\n")
 save_ordinal(sem(structural, d, ordered = items, estimator = "WLSMV"), "ordinal_sem")
 
 pairwise <- cfa(hs_model, dm, ordered = items, estimator = "WLSMV", missing = "pairwise")
