@@ -261,7 +261,16 @@ def test_interaction_needs_its_main_effects():
         ("X =~ a + b\nY =~ a + c\nY ~ X", "item 'a' measures both 'X' and 'Y'"),
         ("X =~ a + b\nY =~ c + d\nY ~ X\nX ~ Y", "feedback loop"),
         ("X =~ a\nY ~ X:X", "two different constructs"),
-        ("A =~ a + b\nB =~ c + d\nH =~ A + B\nY ~ H", "construct 'H' is measured by construct 'A': higher-order"),
+        ("A =~ a + b\nH =~ A + c\nY ~ H", "construct 'H' is measured by constructs and by item 'c'"),
+        ("A =~ a + b\nB =~ c + d\nH =~ A + B\nG =~ H + B\nY ~ G", "measured by 'H', itself higher-order"),
+        (
+            "A =~ a + b\nB =~ c + d\nH =~ A + B\nY ~ H + A",
+            "'A' is a dimension of the higher-order construct 'H' and in a structural path",
+        ),
+        (
+            "A =~ a + b\nB =~ c + d\nH =~ A + B\nY ~ H + X + H:X",
+            "higher-order constructs \\('H'\\) and interaction terms",
+        ),
     ],
 )
 def test_model_errors(model, message):
