@@ -48,6 +48,11 @@ class Spec:
         return set(self.higher_order) | {name for *_, name in self.interactions}
 
     @property
+    def two_stage(self) -> bool:
+        """Whether estimating the model takes a first stage (interaction terms, higher-order constructs)."""
+        return bool(self._staged)
+
+    @property
     def dimensions(self) -> tuple[str, ...]:
         """The dimensions of the higher-order constructs, construct by construct."""
         return tuple(d for h in self.higher_order for d in self.items[h])
