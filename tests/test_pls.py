@@ -1,4 +1,5 @@
-"""analysis.pls against the seminr port (tests/data/pls_reference.py): three models x three schemes, and PLSc."""
+"""analysis.pls against the seminr port (tests/data/pls_reference.py): six models (two higher-order) x three schemes,
+and PLSc."""
 
 from __future__ import annotations
 

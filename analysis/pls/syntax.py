@@ -78,7 +78,13 @@ class Spec:
 
     def first_order(self) -> Spec:
         """The first stage of the two-stage approach to higher-order constructs (seminr's ``expand_hoc_to_locs``):
-        each one replaced by its dimensions, its paths in and out rewired to every dimension."""
+        each one replaced by its dimensions, its paths in and out rewired to every dimension.
+
+        Examples
+        --------
+        >>> parse("A =~ a1 + a2\\nB =~ b1 + b2\\nH =~ A + B\\nY =~ y1 + y2\\nY ~ H").first_order().paths
+        (('A', 'Y'), ('B', 'Y'))
+        """
         paths = list(self.paths)
         for hoc in self.higher_order:
             into, out = [s for s, t in paths if t == hoc], [t for s, t in paths if s == hoc]
