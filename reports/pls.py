@@ -31,7 +31,8 @@ def method(result: PLSResult) -> str:
 
 
 def build(result: PLSResult) -> list[Table]:
-    """The numbered tables; prediction tables are left out for a model with interaction terms."""
+    """The numbered tables; prediction tables are left out for a two-stage model (interaction terms, higher-order
+    constructs)."""
     makers = [_sample, _outer, _reliability, _htmt, _htmt_ci, _fornell_larcker, _vif, _paths, _indirect, _r2,
               _predict, _fit, _micom, _mga, hypotheses_table]  # fmt: skip
     return numbered([make(result) for make in makers], result)
@@ -165,7 +166,7 @@ def _indirect(result: PLSResult):
 
 
 def _r2(result: PLSResult):
-    q2 = None if result.spec.interactions else result.q2(Q2_DISTANCE)
+    q2 = None if result.spec.two_stage else result.q2(Q2_DISTANCE)
     rows = [[construct_label(result, c), apa.bounded(result.r2[c], 3), apa.bounded(result.r2_adj[c], 3),
              "" if q2 is None else apa.number(q2[c], 3)] for c in result.r2.index]  # fmt: skip
     note = (f"Q²: Stone-Geisser's cross-validated redundancy by blindfolding, omission distance {Q2_DISTANCE}; "
@@ -174,7 +175,7 @@ def _r2(result: PLSResult):
 
 
 def _predict(result: PLSResult):
-    if result.spec.interactions:
+    if result.spec.two_stage:
         return None
     table = result.predict(**PREDICT, seed=result.seed)
     rows = [[construct_label(result, r.construct), r.item, apa.number(r.q2_predict, 3), apa.number(r.rmse, 3),
@@ -265,7 +266,8 @@ def paragraph(result: PLSResult) -> str:
 
 def path_diagram(result: PLSResult) -> graphviz.Digraph:
     """Constructs as ellipses (R² inside the endogenous ones), path coefficients on the arrows; with bootstrap
-    draws, non-significant paths dashed.
+    draws, non-significant paths dashed. A higher-order construct's dimensions join it by dotted arrows in the
+    direction of its mode (to them for mode A, labelled with their loadings; from them for mode B, weights).
 
     Examples
     --------
@@ -283,4 +285,10 @@ def path_diagram(result: PLSResult) -> graphviz.Digraph:
         p = row.pvalue if result.bootstrap else np.nan
         graph.edge(row.rhs, row.lhs, label=apa.number(row.est) + (apa.stars(p) if result.bootstrap else ""),
                    style="dashed" if p >= 0.05 else "solid")  # fmt: skip
+    outer = result.outer.set_index(["construct", "item"])
+    for hoc in result.spec.higher_order:
+        mode_a = result.spec.modes[hoc] == "A"
+        for d in result.spec.items[hoc]:
+            value = outer.loc[(hoc, d), "loading" if mode_a else "weight"]
+            graph.edge(d, hoc, label=apa.number(value), style="dotted", dir="back" if mode_a else "forward")
     return graph

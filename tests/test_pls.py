@@ -1,4 +1,5 @@
-"""analysis.pls against the seminr port (tests/data/pls_reference.py): three models x three schemes, and PLSc."""
+"""analysis.pls against the seminr port (tests/data/pls_reference.py): six models (two higher-order) x three schemes,
+and PLSc."""
 
 from __future__ import annotations
 
@@ -182,6 +183,65 @@ def test_plspredict_refuses_interactions():
         estimate("mobi_interaction", 0).predict()
 
 
+# --- higher-order constructs -------------------------------------------------------------------------------------
+
+HIGHER = REFERENCE["corp_rep_higher_order"]
+
+
+def test_higher_order_stages_rewire_the_paths_as_seminr():
+    spec = parse(HIGHER["model"])
+    assert spec.higher_order == ("IMAGE", "REP") and spec.dimensions == ("PERF", "CSOR", "COMP", "LIKE")
+    first = spec.first_order()  # seminr's expand_hoc_to_locs, IMAGE first, then REP
+    assert set(first.paths) == {(s, t) for s in ("QUAL", "ATTR", "PERF", "CSOR") for t in ("COMP", "LIKE")} | {
+        (s, t) for s in ("COMP", "LIKE") for t in ("cusa", "CUSL")} | {("cusa", "CUSL")}  # fmt: skip
+    assert "IMAGE" not in first.constructs and not first.higher_order
+    second = spec.second_order()
+    assert second.paths == spec.paths and "PERF" not in second.constructs
+    assert second.items["IMAGE"] == ("PERF", "CSOR") and second.modes["IMAGE"] == "B"
+    assert spec.measured == first.indicators and spec.indicators[-4:] == spec.dimensions
+
+
+def test_higher_order_dimension_scores_are_first_stage_scores():
+    res = estimate("corp_rep_higher_order", 0)
+    blocks = [line for line in HIGHER["model"].splitlines() if "=~" in line or "<~" in line][:-2]  # but the HOCs'
+    paths = ["COMP ~ QUAL + ATTR + PERF + CSOR", "LIKE ~ QUAL + ATTR + PERF + CSOR", "cusa ~ COMP + LIKE",
+             "CUSL ~ COMP + LIKE + cusa"]  # fmt: skip
+    first = analysis.pls(data(HIGHER["data"]), "\n".join(blocks + paths), na_values=HIGHER["na_values"])
+    scores = first.construct_scores
+    for dimension in res.spec.dimensions:
+        np.testing.assert_allclose(res.values[dimension], scores[dimension], atol=1e-12)
+        np.testing.assert_allclose(res.construct_scores[dimension], scores[dimension], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [(lambda res: res.predict(), "PLSpredict of a model with higher-order constructs \\('IMAGE'\\) is not supported"),
+     (lambda res: res.q2(), "blindfolding of a model with higher-order constructs \\('IMAGE'\\) is not supported; "
+                            "replace 'IMAGE' by its dimensions")],
+)  # fmt: skip
+def test_higher_order_refused_by_prediction(call, message):
+    with pytest.raises(ModelError, match=message):
+        call(estimate("corp_rep_higher_order", 0))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"consistent": True}, "consistent=True with the higher-order construct 'IMAGE' is not supported"),
+     ({"group": "servicetype"}, "group= \\(PLS-MGA, MICOM\\) with higher-order constructs \\('IMAGE'\\)")],
+)  # fmt: skip
+def test_higher_order_refused_by_plsc_and_groups(kwargs, message):
+    with pytest.raises(ModelError, match=message):
+        analysis.pls(data(HIGHER["data"]), HIGHER["model"], na_values=HIGHER["na_values"], permutations=10, **kwargs)
+
+
+def test_higher_order_bootstrap_reruns_both_stages():
+    res = analysis.pls(data(HIGHER["data"]), HIGHER["model"], na_values=HIGHER["na_values"], bootstrap=20, seed=1,
+                       executor=ThreadPoolExecutor(1))  # fmt: skip
+    assert res.bootstrap == 20 and res.paths.se.gt(0).all()
+    weights = res.outer.set_index(["construct", "item"]).weight_se
+    assert weights["IMAGE"].gt(0).all() and weights["PERF"].gt(0).all() and weights["REP"].isna().all()
+
+
 def test_blindfolding_q2_below_r2():
     # no reference computes blindfolding (seminr has none): Q² of cross-validated redundancy is positive and
     # below R² (it predicts held-out items, not the construct, and loses the omitted points)
@@ -261,7 +321,16 @@ def test_interaction_needs_its_main_effects():
         ("X =~ a + b\nY =~ a + c\nY ~ X", "item 'a' measures both 'X' and 'Y'"),
         ("X =~ a + b\nY =~ c + d\nY ~ X\nX ~ Y", "feedback loop"),
         ("X =~ a\nY ~ X:X", "two different constructs"),
-        ("A =~ a + b\nB =~ c + d\nH =~ A + B\nY ~ H", "construct 'H' is measured by construct 'A': higher-order"),
+        ("A =~ a + b\nH =~ A + c\nY ~ H", "construct 'H' is measured by constructs and by item 'c'"),
+        ("A =~ a + b\nB =~ c + d\nH =~ A + B\nG =~ H + B\nY ~ G", "measured by 'H', itself higher-order"),
+        (
+            "A =~ a + b\nB =~ c + d\nH =~ A + B\nY ~ H + A",
+            "'A' is a dimension of the higher-order construct 'H' and in a structural path",
+        ),
+        (
+            "A =~ a + b\nB =~ c + d\nH =~ A + B\nY ~ H + X + H:X",
+            "higher-order constructs \\('H'\\) and interaction terms",
+        ),
     ],
 )
 def test_model_errors(model, message):
@@ -342,19 +411,24 @@ def test_bootstrap_same_draws_whatever_the_executor():
 
 
 @pytest.mark.slow
-def test_bootstrap_se_within_monte_carlo_error_of_seminr():
-    ref = json.loads((DATA / "pls_boot_reference.json").read_text())
-    model = REFERENCE["corp_rep"]
+@pytest.mark.parametrize(
+    ("name", "file", "formative_count"),
+    [("corp_rep", "pls_boot_reference.json", 21),
+     ("corp_rep_higher_order", "pls_higher_order_boot_reference.json", 23)],
+)  # fmt: skip
+def test_bootstrap_se_within_monte_carlo_error_of_seminr(name, file, formative_count):
+    ref = json.loads((DATA / file).read_text())
+    model = REFERENCE[name]
     res = analysis.pls(data(model["data"]), model["model"], na_values=model["na_values"], bootstrap=2000, seed=1,
                        executor=ThreadPoolExecutor(1))  # fmt: skip
     # the SD of B draws has relative Monte Carlo error ~ 1/sqrt(2B): 1.6% (2000) and 1.0% (5000)
-    tolerance = 4 * np.sqrt(1 / 4000 + 1 / 10000)
+    tolerance = 4 * np.sqrt(1 / 4000 + 1 / (2 * ref["draws"]))
     paths = res.paths.set_index(["rhs", "lhs"]).se
     np.testing.assert_allclose([paths[s, t] for s, t, _ in ref["paths"]], [v for *_, v in ref["paths"]],
                                rtol=tolerance)  # fmt: skip
     weights = res.outer.set_index(["item", "construct"]).weight_se
     formative = [(i, c, v) for i, c, v in ref["weights"] if (i, c) in weights.dropna().index]
-    assert len(formative) == 21
+    assert len(formative) == formative_count
     np.testing.assert_allclose([weights[i, c] for i, c, _ in formative], [v for *_, v in formative], rtol=tolerance)
     htmt = res.htmt_ci.set_index(["lhs", "rhs"]).se
     assert len(ref["htmt"]) == len(htmt)

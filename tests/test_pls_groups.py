@@ -152,3 +152,5 @@ def test_options_a_comparison_cannot_take_are_refused():
     with pytest.raises(ModelError, match="interaction terms is not supported"):
         analysis.pls(data.assign(m1=data.y1), "X <~ x1 + x2\nM =~ m1\nY =~ y1 + y2 + y3\nY ~ X + M + X:M",
                      group="g", bootstrap=10, permutations=10)  # fmt: skip
+    with pytest.raises(ModelError, match="higher-order constructs \\('H'\\) is not supported"):
+        analysis.pls(data, "X <~ x1 + x2\nM =~ y1 + y2\nH =~ X + M\nY =~ y3\nY ~ H", group="g", permutations=10)

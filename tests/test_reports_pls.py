@@ -63,6 +63,16 @@ def test_without_bootstrap_no_intervals_and_interactions_no_prediction():
     assert (r2["Q²"] == "").all()
 
 
+def test_higher_order_model_no_prediction_and_dimensions_in_the_diagram():
+    model = REFERENCE["corp_rep_higher_order"]
+    res = analysis.pls(pd.read_csv(DATA / model["data"]), model["model"], na_values=model["na_values"])
+    assert "PLSpredict" not in titles(res)
+    source = pls_report.path_diagram(res).source
+    loading = res.outer.set_index(["construct", "item"]).loading["REP", "COMP"]
+    assert f"COMP -> REP [label={loading:.2f} dir=back style=dotted]" in source
+    assert "PERF -> IMAGE [label=0.69 dir=forward style=dotted]" in source
+
+
 def test_render_writes_every_format_with_the_methods_text(tmp_path):
     files = reports.render(result(), tmp_path, formats=("html", "tex", "docx"))
     names = {f.name for f in files}

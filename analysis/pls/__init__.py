@@ -15,7 +15,7 @@ import pandas as pd
 import instrument as instrument_pkg
 
 from ..data import numeric, reverse_code
-from ..errors import DataError
+from ..errors import DataError, ModelError
 from ..load import load
 from . import bootstrap as boot
 from . import estimates, groups
@@ -81,6 +81,9 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
     ins = instrument or (instrument_pkg.load() if model is None else None)
     text = model if model is not None else ins.to_lavaan("pls")
     spec = parse(text)
+    if consistent and spec.higher_order:
+        raise ModelError(f"consistent=True with the higher-order construct '{spec.higher_order[0]}' is not supported: "
+                         "seminr estimates a higher-order construct as a composite; use consistent=False")  # fmt: skip
     layout = Layout.of(spec)
     raw = load(data, instrument=ins) if ins is not None else None
     answers = _answers(data if raw is None else _recoded(raw, spec, ins), spec, missing, na_values)
@@ -93,7 +96,7 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
         labels = _labels(data if raw is None else raw, group, answers)
         comparison = groups.compare(answers, labels, layout, scheme, consistent, bootstrap=bootstrap,
                                     permutations=permutations, seed=seed, executor=executor)  # fmt: skip
-    full = estimates.with_interactions(values.to_numpy(), layout, scheme)
+    full = estimates.with_constructed(values.to_numpy(), layout, scheme)
     values = pd.DataFrame(full, index=values.index, columns=list(spec.indicators))
     return PLSResult(model=text, spec=spec, scheme=scheme, consistent=consistent, values=values, draws=draws,
                      missing=missing, level=level, instrument=ins if model is None else None, raw=raw, seed=seed,

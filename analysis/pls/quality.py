@@ -32,7 +32,7 @@ def reliability(S: np.ndarray, est: estimates.Estimates, layout: Layout) -> np.n
 
 def f_squared(values: pd.DataFrame, est: estimates.Estimates, layout: Layout, scheme: str, plsc: bool) -> np.ndarray:
     """Cohen's f² of each path in ``layout.spec.paths`` order, by re-estimating the model without it on the
-    measured items `values` (seminr; interaction terms re-made from the reduced model's first stage); NaN for
+    measured items `values` (seminr; constructed columns re-made from the reduced model's first stage); NaN for
     the iv and the moderator of an interaction term on the same outcome (seminr: the term needs them)."""
     spec = layout.spec
     index = {c: j for j, c in enumerate(spec.constructs)}
@@ -48,7 +48,7 @@ def f_squared(values: pd.DataFrame, est: estimates.Estimates, layout: Layout, sc
         without = 0.0
         if reduced.antecedents(target):
             smaller = Layout.of(reduced)
-            full = estimates.with_interactions(values[list(reduced.measured)].to_numpy(), smaller, scheme)
+            full = estimates.with_constructed(values[list(reduced.measured)].to_numpy(), smaller, scheme)
             sd = full.std(axis=0, ddof=1)
             refit = estimates.solve(estimates.correlations(full), smaller, scheme, plsc, sd)
             without = refit.r2[reduced.constructs.index(target)]

@@ -139,7 +139,8 @@ class PLSResult:
 
     @cached_property
     def outer(self) -> pd.DataFrame:
-        """construct, item, mode, loading, weight (bootstrap columns for the weights of mode B blocks)."""
+        """construct, item, mode, loading, weight (bootstrap columns for the weights of mode B blocks); a
+        higher-order construct's items are its dimensions (their first-stage scores)."""
         est, items = self.estimates, self.spec.indicators
         rows = [(self._name(j), items[i], self.spec.modes[self._name(j)], est.loadings[i, j], est.weights[i, j])
                 for j, block in enumerate(self.layout.blocks) for i in block]  # fmt: skip

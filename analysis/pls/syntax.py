@@ -2,10 +2,12 @@
 
 lavaan-style, as csem and seminr's ``lavaan2seminr`` read it: ``C =~ x1 + x2`` a reflective construct
 (mode A; a common factor under PLSc), ``C <~ x1 + x2`` a formative one (mode B, regression weights),
-``Y ~ X + Z`` structural paths, ``Y ~ X + M + X:M`` an interaction term (two-stage). A variable on a
-``~`` line that no ``=~``/``<~`` line defines is a single-item construct measured by the column of
-that name. Comments start with ``#``; a line ending in ``+`` or an operator continues on the next.
-Anything else (``~~``, ``:=``, labels, fixed values) names its line and column in a `ModelSyntaxError`.
+``Y ~ X + Z`` structural paths, ``Y ~ X + M + X:M`` an interaction term (two-stage), ``H =~ A + B``
+(or ``<~``) with constructs ``A``, ``B`` of the model a higher-order construct (two-stage, as seminr's
+``higher_composite``; its dimensions take no paths of their own). A variable on a ``~`` line that no
+``=~``/``<~`` line defines is a single-item construct measured by the column of that name. Comments
+start with ``#``; a line ending in ``+`` or an operator continues on the next. Anything else (``~~``,
+``:=``, labels, fixed values) names its line and column in a `ModelSyntaxError`.
 """
 
 from __future__ import annotations
@@ -24,18 +26,36 @@ CONTINUES = re.compile(r"(\+|=~|<~|~)\s*$")
 @dataclass(frozen=True)
 class Spec:
     """A PLS path model: constructs in order, each one's items and mode ("A" or "B"), paths (source, target),
-    and interaction terms (iv, moderator, name)."""
+    interaction terms (iv, moderator, name), and the higher-order constructs (whose items are their dimensions,
+    constructs of the model)."""
 
     constructs: tuple[str, ...]
     items: dict[str, tuple[str, ...]]
     modes: dict[str, str]
     paths: tuple[tuple[str, str], ...]
     interactions: tuple[tuple[str, str, str], ...] = ()
+    higher_order: tuple[str, ...] = ()
 
     @property
     def indicators(self) -> tuple[str, ...]:
-        """Every item, block by block (each item once)."""
-        return tuple(item for c in self.constructs for item in self.items[c])
+        """Every indicator column: the measured items block by block, then the constructed ones (the dimension
+        scores of each higher-order construct, the product of each interaction term), each once."""
+        constructed = [item for c in self.constructs if c in self._staged for item in self.items[c]]
+        return self.measured + tuple(constructed)
+
+    @property
+    def _staged(self) -> set[str]:
+        return set(self.higher_order) | {name for *_, name in self.interactions}
+
+    @property
+    def two_stage(self) -> bool:
+        """Whether estimating the model takes a first stage (interaction terms, higher-order constructs)."""
+        return bool(self._staged)
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """The dimensions of the higher-order constructs, construct by construct."""
+        return tuple(d for h in self.higher_order for d in self.items[h])
 
     def antecedents(self, target: str) -> list[str]:
         return [s for s, t in self.paths if t == target]
@@ -46,24 +66,53 @@ class Spec:
 
     @property
     def measured(self) -> tuple[str, ...]:
-        """The items read from the data: every indicator but the interaction terms' score products."""
-        terms = {name for *_, name in self.interactions}
-        return tuple(item for item in self.indicators if item not in terms)
+        """The items read from the data, block by block (not the constructed columns of `indicators`)."""
+        return tuple(item for c in self.constructs if c not in self._staged for item in self.items[c])
 
     def main_effects(self) -> Spec:
         """The first stage of the two-stage interaction approach: the model without its interaction terms."""
         terms = {name for *_, name in self.interactions}
-        constructs = tuple(c for c in self.constructs if c not in terms)
-        return Spec(constructs, {c: self.items[c] for c in constructs}, {c: self.modes[c] for c in constructs},
-                    tuple(p for p in self.paths if p[0] not in terms))  # fmt: skip
+        return self._subset(
+            [c for c in self.constructs if c not in terms], tuple(p for p in self.paths if p[0] not in terms)
+        )
+
+    def first_order(self) -> Spec:
+        """The first stage of the two-stage approach to higher-order constructs (seminr's ``expand_hoc_to_locs``):
+        each one replaced by its dimensions, its paths in and out rewired to every dimension.
+
+        Examples
+        --------
+        >>> parse("A =~ a1 + a2\\nB =~ b1 + b2\\nH =~ A + B\\nY =~ y1 + y2\\nY ~ H").first_order().paths
+        (('A', 'Y'), ('B', 'Y'))
+        """
+        paths = list(self.paths)
+        for hoc in self.higher_order:
+            into, out = [s for s, t in paths if t == hoc], [t for s, t in paths if s == hoc]
+            dimensions = self.items[hoc]
+            paths = [p for p in paths if hoc not in p] + [(s, d) for s in into for d in dimensions]
+            paths += [(d, t) for d in dimensions for t in out]
+        return self._subset([c for c in self.constructs if c not in self.higher_order], tuple(paths))
+
+    def second_order(self) -> Spec:
+        """The second stage: each higher-order construct measured by its dimensions' first-stage scores as
+        columns (named after the dimensions), the dimensions themselves left out."""
+        dimensions = set(self.dimensions)
+        return self._subset([c for c in self.constructs if c not in dimensions], self.paths)
 
     def without_path(self, source: str, target: str) -> Spec:
-        """The model without ``target ~ source``; constructs left without any path are dropped (seminr)."""
+        """The model without ``target ~ source``; constructs left without any path are dropped (seminr), with the
+        dimensions of a higher-order construct that stays."""
         paths = tuple(p for p in self.paths if p != (source, target))
         kept = {c for p in paths for c in p}
-        constructs = tuple(c for c in self.constructs if c in kept)
-        return Spec(constructs, {c: self.items[c] for c in constructs}, {c: self.modes[c] for c in constructs}, paths,
-                    tuple(i for i in self.interactions if i[2] in kept))  # fmt: skip
+        kept |= {d for h in self.higher_order if h in kept for d in self.items[h]}
+        return self._subset([c for c in self.constructs if c in kept], paths)
+
+    def _subset(self, constructs: list[str], paths: tuple) -> Spec:
+        """These constructs (items and modes as here), these paths, and the terms and higher-order constructs kept."""
+        kept = set(constructs)
+        return Spec(tuple(constructs), {c: self.items[c] for c in constructs}, {c: self.modes[c] for c in constructs},
+                    paths, tuple(i for i in self.interactions if i[2] in kept),
+                    tuple(h for h in self.higher_order if h in kept and kept.issuperset(self.items[h])))  # fmt: skip
 
 
 def parse(text: str) -> Spec:
@@ -110,12 +159,9 @@ def _spec(items: dict, modes: dict, paths: list, interactions: list) -> Spec:
             target = next(t for s, t in paths if s == name)
             raise ModelError(f"the interaction term '{name}' needs the main effect of '{missing[0]}' as well: "
                              f"add '{missing[0]}' to the '{target} ~' line")  # fmt: skip
-    for c, members in items.items():
-        nested = [m for m in members if m in items]
-        if nested:
-            raise ModelError(f"construct '{c}' is measured by construct '{nested[0]}': higher-order constructs are not "
-                             "supported by analysis.pls yet; estimate the lower-order scores first")  # fmt: skip
-    unused = [c for c in items if c not in in_paths]
+    higher = _higher_order(items, in_paths, interactions)
+    dimensions = {d for h in higher for d in items[h]}
+    unused = [c for c in items if c not in in_paths and c not in dimensions]
     if unused:
         raise ModelError(f"construct '{unused[0]}' is in no structural path; PLS estimates only connected constructs")
     constructs = [c for c in items] + [c for c in in_paths if c not in items]
@@ -131,9 +177,34 @@ def _spec(items: dict, modes: dict, paths: list, interactions: list) -> Spec:
     for *_, name in interactions:
         items[name], modes[name] = (name,), "A"
     constructs += [name for *_, name in interactions]
-    spec = Spec(tuple(constructs), items, modes, tuple(paths), tuple(interactions))
+    spec = Spec(tuple(constructs), items, modes, tuple(paths), tuple(interactions), higher)
     _check_recursive(spec)
     return spec
+
+
+def _higher_order(items: dict, in_paths: list, interactions: list) -> tuple[str, ...]:
+    """The constructs measured by constructs (seminr's two-stage ``higher_composite``), checked."""
+    higher = []
+    for c, members in items.items():
+        nested = [m for m in members if m in items]
+        if not nested:
+            continue
+        if len(nested) < len(members):
+            item = next(m for m in members if m not in items)
+            raise ModelError(f"construct '{c}' is measured by constructs and by item '{item}': a higher-order "
+                             "construct is measured by its dimensions (constructs) only")  # fmt: skip
+        for m in nested:
+            if any(n in items for n in items[m]):
+                raise ModelError(f"construct '{c}' is measured by '{m}', itself higher-order: analysis.pls "
+                                 "estimates second-order constructs only")  # fmt: skip
+            if m in in_paths:
+                raise ModelError(f"'{m}' is a dimension of the higher-order construct '{c}' and in a structural "
+                                 f"path: give the path to or from '{c}'")  # fmt: skip
+        higher.append(c)
+    if higher and interactions:
+        raise ModelError(f"higher-order constructs ('{higher[0]}') and interaction terms in one model are not "
+                         "supported by analysis.pls")  # fmt: skip
+    return tuple(higher)
 
 
 def _statements(text: str):

