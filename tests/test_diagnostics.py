@@ -216,7 +216,9 @@ def test_the_readme_example_on_bfi_runs_as_written(tmp_path, monkeypatch):
     code = section[section.index("```python") + len("```python") : section.index("```", section.index("```python") + 9)]
     monkeypatch.chdir(tmp_path)
     (tmp_path / "tests" / "data").mkdir(parents=True)
-    (tmp_path / "tests" / "data" / "bfi.csv").write_bytes((Path(__file__).parent / "data" / "bfi.csv").read_bytes())
+    (tmp_path / "tests" / "data" / "bfi_coded.csv").write_bytes(
+        (Path(__file__).parent / "data" / "bfi_coded.csv").read_bytes()
+    )
     namespace = {"analysis": analysis, "reports": reports}
     exec(compile(code, "README.md", "exec"), namespace)
     assert repr(namespace["res"]).startswith("<FitResult MLR, n = 2436")

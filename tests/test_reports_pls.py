@@ -114,3 +114,9 @@ def test_cli_pls_writes_the_tables_and_the_report(tmp_path, capsys):
     expected = analysis.pls(MOBI, model.read_text(), bootstrap=50, seed=1, executor=ThreadPoolExecutor(1)).paths
     pd.testing.assert_frame_equal(paths, expected, check_dtype=False)
     assert (out / "report.html").exists() and (out / "summary.txt").exists()
+
+
+def test_result_report_is_render(tmp_path):
+    files = result().report(tmp_path, formats=("html",))
+    assert [f.name for f in files if f.suffix == ".html"] == ["report.html"]
+    assert "PLS path model" in (tmp_path / "report.html").read_text()

@@ -296,6 +296,17 @@ class PLSResult:
                   "HTMT", self.htmt.round(3).to_string(na_rep=""), f"SRMR {self.srmr:.3f}"]  # fmt: skip
         return "\n\n".join(blocks)
 
+    def report(self, out_dir, formats=("html", "pdf", "tex", "docx"), title: str | None = None) -> list:
+        """Write the SmartPLS-style report into `out_dir` (`reports.render`); return the files.
+
+        Examples
+        --------
+        >>> analysis.pls(data, model, bootstrap=5000, seed=1).report("out/pls")  # doctest: +SKIP
+        """
+        import reports  # reports reads results; imported here so analysis never needs it to estimate
+
+        return reports.render(self, out_dir, formats=formats, title=title)
+
     def to_dict(self) -> dict:
         """Plain Python values (JSON-ready) of the main tables."""
 

@@ -4,6 +4,8 @@
 # Data:
 #   bfi.csv                     psych::bfi unchanged (2,800 people, 25 six-point items A1..O5 with missing answers,
 #                               gender, education, age); written once here
+#   bfi_coded.csv               the same as a survey tool exports it: a missing answer coded -99 (-9 for the
+#                               demographics), the README's worked example
 # Reliability (psych::alpha on the bfi scales, reverse-keyed items A1 C4 C5 E1 E2 O2 O5 recoded as 7 - x first):
 #   diag_alpha.csv              per scale and missing mode ("pairwise": psych's default; "listwise": use =
 #                               "complete.obs" on the scale's complete rows): raw_alpha, and per item mean, sd, r.drop,
@@ -32,6 +34,9 @@ library(jsonlite)
 
 out <- "tests/data/"
 write.csv(psych::bfi, paste0(out, "bfi.csv"), row.names = FALSE, na = "")
+coded <- psych::bfi
+for (column in names(coded)) coded[[column]][is.na(coded[[column]])] <- if (column %in% c("gender", "education", "age")) -9 else -99
+write.csv(coded, paste0(out, "bfi_coded.csv"), row.names = FALSE)
 bfi <- read.csv(paste0(out, "bfi.csv"))
 items <- paste0(rep(c("A", "C", "E", "N", "O"), each = 5), 1:5)
 reverse <- c("A1", "C4", "C5", "E1", "E2", "O2", "O5")
