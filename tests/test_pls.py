@@ -434,3 +434,16 @@ def test_bootstrap_se_within_monte_carlo_error_of_seminr(name, file, formative_c
     assert len(ref["htmt"]) == len(htmt)
     ours = [htmt.get((a, b), htmt.get((b, a))) for a, b, _ in ref["htmt"]]  # single items come last here
     np.testing.assert_allclose(ours, [v for *_, v in ref["htmt"]], rtol=tolerance)
+
+
+def test_na_values_are_read_as_analysis_fit_reads_them():
+    """A code, a list or a dict per column: the same missing answers (corp_rep codes them -99)."""
+    model = REFERENCE["corp_rep"]
+    listed = estimate("corp_rep", 0)
+    frame = data(model["data"])
+    for codes in (-99, {column: -99 for column in frame.columns if frame[column].eq(-99).any()}):
+        other = analysis.pls(frame, model["model"], na_values=codes)
+        assert other.imputed == listed.imputed > 0
+        pd.testing.assert_frame_equal(other.paths, listed.paths)
+    with pytest.raises(DataError, match="na_values names column 'nope', which is not in the data"):
+        analysis.pls(frame, model["model"], na_values={"nope": -99})

@@ -7,14 +7,13 @@ correlations (`algorithm`, `consistent`, `estimates`) -> criteria (`quality`) ->
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from concurrent.futures import Executor
 
 import pandas as pd
 
 import instrument as instrument_pkg
 
-from ..data import numeric, reverse_code
+from ..data import missing_codes, numeric, reverse_code
 from ..errors import DataError, ModelError
 from ..load import load
 from . import bootstrap as boot
@@ -30,7 +29,7 @@ __all__ = ["MISSING", "SCHEMES", "PLSResult", "Spec", "parse", "pls"]
 
 def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", consistent: bool = False,
         bootstrap: int = 0, seed=None, executor: Executor | None = None, missing: str = "mean",
-        na_values: Iterable[float] | None = None, level: float = 0.95,
+        na_values=None, level: float = 0.95,
         instrument: instrument_pkg.Instrument | None = None, group: str | None = None,
         permutations: int = 1000) -> PLSResult:  # fmt: skip
     """Estimate a PLS path model (seminr's ``estimate_pls``, SmartPLS's PLS algorithm), optionally bootstrapped.
@@ -54,8 +53,8 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
         over all cores): the same draws whatever the executor.
     missing : {"mean", "listwise"}
         Mean replacement of missing answers (SmartPLS's and seminr's default) or listwise deletion.
-    na_values : numbers, optional
-        Codes that mean "missing" (e.g. ``[-99]``).
+    na_values : number, list or dict, optional
+        Codes that mean "missing" (e.g. ``-99``, ``[-99, -9]``, or per column), as `analysis.fit` reads them.
     level : float
         Confidence level of the bootstrap intervals.
     group : str, optional
@@ -121,9 +120,7 @@ def _recoded(data: pd.DataFrame, spec: Spec, ins: instrument_pkg.Instrument) -> 
 
 def _answers(data: pd.DataFrame, spec: Spec, missing: str, na_values) -> pd.DataFrame:
     """The model's items as floats, missing codes as NaN (rows with any dropped when listwise)."""
-    values = numeric(data, spec.measured)
-    if na_values is not None:
-        values = values.mask(values.isin(list(na_values)))
+    values = numeric(missing_codes(data, na_values), spec.measured)
     if missing == "listwise":
         values = values.dropna()
     for column in values.columns:
