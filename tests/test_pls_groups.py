@@ -133,8 +133,13 @@ def test_same_results_on_any_executor():
         (lambda d: d.assign(g=d.g.where(d.index > 0)), DataError, "is empty in 1 rows"),
         (lambda d: d.assign(y1=np.where(d.g == "a", 1.0, d.y1)), DataError, "item 'y1' has no variance"),
         (lambda d: d.drop(columns="g"), DataError, "group column 'g' is not in the data"),
+        (
+            lambda d: d.assign(x2=np.where(d.g == "a", d.x1, d.x2)),
+            DataError,
+            "a group of 'g' cannot be estimated on its own",
+        ),
     ],
-    ids=["three groups", "no group", "flat item", "no column"],
+    ids=["three groups", "no group", "flat item", "no column", "singular block"],
 )
 def test_bad_groups_get_a_clear_error(change, error, message):
     with pytest.raises(error, match=message):

@@ -69,8 +69,13 @@ def compare(answers: pd.DataFrame, labels: pd.Series, layout: Layout, scheme: st
     for g, label in enumerate(groups):
         _check_group(answers[codes == g], label, labels.name, len(layout.blocks))
     entropy = np.random.SeedSequence(seed).entropy
-    job = (data, layout, scheme, plsc, codes, _pooled_scores(data, layout, scheme, plsc))
-    observed = _statistics(job, codes)
+    pooled = _standardized(data)
+    job = (data, layout, scheme, plsc, codes, pooled, pooled @ _solve(data, layout, scheme, plsc).weights)
+    try:
+        observed = _statistics(job, codes)
+    except np.linalg.LinAlgError:
+        raise DataError(f"a group of '{labels.name}' cannot be estimated on its own (its PLS estimate is singular or "
+                        "does not converge)") from None  # fmt: skip
     seeds = np.random.SeedSequence([entropy, 2]).spawn(permutations)
     shuffled = np.array(parallel.spread(_permute, job, seeds, executor))
     draws = None
@@ -117,20 +122,16 @@ def _solve(values: np.ndarray, layout: Layout, scheme: str, plsc: bool) -> estim
     return est
 
 
-def _pooled_scores(data: np.ndarray, layout: Layout, scheme: str, plsc: bool) -> np.ndarray:
-    return _standardized(data) @ _solve(data, layout, scheme, plsc).weights
-
-
 def _statistics(job: tuple, codes: np.ndarray) -> np.ndarray:
     """Path differences, MICOM's c per construct, mean differences and log variance ratios of the pooled scores
     (all first group minus second) for group assignment `codes`, and each group's paths."""
-    data, layout, scheme, plsc, _, scores = job
+    data, layout, scheme, plsc, _, pooled, scores = job  # pooled: the standardized items; scores: the pooled model's
     fits = [_solve(data[codes == g], layout, scheme, plsc) for g in (0, 1)]
     index = {c: j for j, c in enumerate(layout.spec.constructs)}
     paths = np.array([[fit.paths[index[s], index[t]] for s, t in layout.spec.paths] for fit in fits])
-    pooled = _standardized(data)
-    composites = [pooled @ fit.weights for fit in fits]
-    c = np.array([np.corrcoef(composites[0][:, j], composites[1][:, j])[0, 1] for j in range(len(index))])
+    a, b = (pooled @ fit.weights for fit in fits)  # the pooled data's scores under each group's weights
+    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+    c = (a * b).sum(axis=0) / np.sqrt((a**2).sum(axis=0) * (b**2).sum(axis=0))
     first, second = scores[codes == 0], scores[codes == 1]
     means = first.mean(axis=0) - second.mean(axis=0)
     variances = np.log(first.var(axis=0, ddof=1)) - np.log(second.var(axis=0, ddof=1))
