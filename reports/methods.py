@@ -88,7 +88,7 @@ def _fit_sentences(result: FitResult, cutoffs: criteria.Cutoffs) -> list[str]:
     low, high = fi[f"rmsea_ci_lower{kind}"], fi[f"rmsea_ci_upper{kind}"]
     values = criteria.reported_indices(fi)
     level, missed = criteria.verdict(fi, cutoffs)
-    robust = {"_robust": "robust ", "_scaled": "scaled ", "": ""}[kind]
+    robust = f"{kind[1:]} " if kind else ""  # "robust " or "scaled "
     sentence = (
         f"By the cutoffs of {cutoffs.source} for good fit ({cutoffs.describe()}; acceptable: "
         f"{cutoffs.describe('acceptable')}), the model {LEVELS[level]}: {chisq}, {robust}CFI = "

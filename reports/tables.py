@@ -261,10 +261,10 @@ def _fit(result: FitResult, cutoffs: criteria.Cutoffs):
         rows += [["AIC", apa.number(fi.aic), ""], ["BIC", apa.number(fi.bic), ""]]
     rivals = _rival_models(result)
     level, _ = criteria.verdict(fi, cutoffs)
-    judged = {"_robust": " (on the robust indices)", "_scaled": " (on the scaled indices)", "": ""}
+    kind = criteria.reported_kind(fi)
     note = (f"N = {result.n}. Cutoffs for good fit after {cutoffs.source}; acceptable fit: "
             f"{cutoffs.describe('acceptable')}. By these the fit is {level}"
-            f"{judged[criteria.reported_kind(fi)]}.")  # fmt: skip
+            f"{f' (on the {kind[1:]} indices)' if kind else ''}.")  # fmt: skip
     large = criteria.large_residuals(result)
     if large:
         a, b, value = large[0]
