@@ -186,7 +186,7 @@ def write_result(result: FitResult, out: Path) -> list[str]:
     """Write every table of a fit as CSV and its summary as text into `out`; return the file names.
 
     Reliability and item statistics for a model with factors, HTMT2 and Fornell-Larcker with two or
-    more, R² and modification indices when the result offers them, hypotheses when there are any.
+    more, R², modification indices where they are computed, hypotheses when there are any.
     """
     out.mkdir(parents=True, exist_ok=True)
     tables = {"estimates": result.estimates, "fit_indices": result.fit_indices.rename("value")}
@@ -194,11 +194,9 @@ def write_result(result: FitResult, out: Path) -> list[str]:
         tables |= {"reliability": result.reliability, "item_stats": result.item_stats}
     if len(result.measurement) > 1:
         tables |= {"htmt": result.htmt2, "fornell_larcker": result.fornell_larcker}
-    if getattr(result, "r2", None) is not None:
-        tables["r2"] = result.r2
-    if getattr(result, "modindices", None) is not None:
-        with contextlib.suppress(ModelError):  # not computed for every fit (ordinal items): left out
-            tables["modindices"] = result.modindices()
+    tables["r2"] = result.r2
+    with contextlib.suppress(ModelError):  # not computed for every fit (ordinal items): left out
+        tables["modindices"] = result.modindices()
     if not result.hypotheses.empty:
         tables["hypotheses"] = result.hypotheses
     for name, table in tables.items():

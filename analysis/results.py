@@ -13,6 +13,7 @@ import instrument as instrument_pkg
 from . import cmb, hypotheses, sem, validity
 from .errors import ModelError
 from .power import rmsea_power, rmsea_sample_size
+from .reliability import COLUMNS as RELIABILITY_COLUMNS
 from .reliability import categorical_omega, ordinal_alpha
 from .reliability import reliability as scale_reliability
 from .sem import diagnostics
@@ -237,6 +238,8 @@ class FitResult:
 
     @cached_property
     def _alphas(self) -> pd.DataFrame:
+        if not self.measurement:  # a model of observed variables only: no scales, empty tables
+            return pd.DataFrame(columns=RELIABILITY_COLUMNS, index=pd.Index([], name="item"))
         return scale_reliability(self.data, self.measurement, missing="listwise")
 
     def _per_group(self, attribute: str) -> pd.DataFrame:
@@ -332,7 +335,7 @@ class FitResult:
                       else r2.round(3).to_string()]  # fmt: skip
         if self._reliability_refused:
             lines += ["", f"Reliability: not computed ({self._reliability_refused})"]
-        elif "alpha" in self.reliability:
+        elif "alpha" in self.reliability and len(self.reliability):
             basis = f" ({self.reliability.attrs['basis']})" if self.ordinal else ""
             lines += ["", f"Reliability{basis}", self.reliability.round(3).to_string()]
         lines += ["", *self._checks()]
@@ -425,7 +428,7 @@ class FitResult:
             ["group"] if self.groups is not None else []
         )
         blocks = [("Loadings", loadings[columns]), ("Paths", paths[columns])]
-        if "alpha" in self.reliability:
+        if "alpha" in self.reliability and len(self.reliability):
             blocks.insert(1, ("Reliability", self.reliability.reset_index()))
         tables = "".join(f"<h5>{title}</h5>{frame.to_html(float_format='%.3f', index=False, na_rep='')}"
                          for title, frame in blocks if len(frame))  # fmt: skip

@@ -55,11 +55,12 @@ def paragraph(result: FitResult, cutoffs: criteria.Cutoffs | None = None) -> str
     text += _fit_sentences(result, criteria.Cutoffs.of(cutoffs))
     rel = result.reliability
     alpha, omega = ("Ordinal alpha", "categorical omega") if result.ordinal else ("Cronbach's alpha", "omega")
-    text.append(
-        f"{alpha} ranged from {apa.bounded(rel.alpha.min())} to {apa.bounded(rel.alpha.max())}, {omega} from "
-        f"{apa.bounded(rel.omega.min())} to {apa.bounded(rel.omega.max())}, and the average variance extracted "
-        f"from {apa.bounded(rel.ave.min())} to {apa.bounded(rel.ave.max())}."
-    )
+    if result.measurement:
+        text.append(
+            f"{alpha} ranged from {apa.bounded(rel.alpha.min())} to {apa.bounded(rel.alpha.max())}, {omega} from "
+            f"{apa.bounded(rel.omega.min())} to {apa.bounded(rel.omega.max())}, and the average variance extracted "
+            f"from {apa.bounded(rel.ave.min())} to {apa.bounded(rel.ave.max())}."
+        )
     if len(result.measurement) > 1:
         htmt = result.htmt2.where(~result.htmt2.isna()).to_numpy()
         basis = " (from the polychoric correlations)" if result.ordinal else ""
@@ -106,12 +107,9 @@ def _fit_sentences(result: FitResult, cutoffs: criteria.Cutoffs) -> list[str]:
 
 
 def _modification_sentence(result: FitResult) -> list[str]:
-    """The largest modification indices (lavaan's ``modindices(fit, sort. = TRUE)``), if the result has them."""
-    modindices = getattr(result, "modindices", None)
-    if modindices is None:
-        return []
+    """The largest modification indices (lavaan's ``modindices(fit, sort. = TRUE)``), where they are computed."""
     try:
-        top = modindices().head(SUGGESTIONS)
+        top = result.modindices().head(SUGGESTIONS)
     except ModelError:  # not computed for every fit (ordinal items): no suggestion
         return []
     if top.empty:

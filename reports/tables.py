@@ -107,6 +107,8 @@ def _instrument(result: FitResult) -> list[list[str]]:
 
 
 def _items(result: FitResult, labels: dict):
+    if not result.measurement:  # a model of observed variables only
+        return None
     stats = result.item_stats
     loadings = pd.concat(result.loadings(standardized=True).values())
     wording = {**_wording(result), **labels}
@@ -137,6 +139,8 @@ def _checked(value: float, failed: bool) -> str:
 
 
 def _reliability(result: FitResult):
+    if not result.measurement:
+        return None
     table = result.reliability
     if result.ordinal:
         return _ordinal_reliability(result, table)

@@ -220,3 +220,16 @@ def test_report_of_a_sav_file_takes_its_variable_labels_as_wordings(tmp_path, ca
     pyreadstat.write_sav(pd.read_csv(HS_DATA), sav, column_labels={"x7": "Speeded addition"})
     assert main(["report", str(sav), "--model", HS_MODEL, "--format", "html", "--out", str(tmp_path / "out")]) == 0
     assert "x7 Speeded addition" in text((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+
+
+def test_fit_out_and_report_of_a_model_without_factors(tmp_path, capsys):
+    """A path model on observed variables: no scales, so no reliability or item tables, and no crash."""
+    model = tmp_path / "paths.lavaan"
+    model.write_text("x1 ~ x2 + x3\nx4 ~ x1\n")
+    assert main(["fit", HS_DATA, "--model", str(model), "--out", str(tmp_path / "fit")]) == 0
+    written = sorted(p.name for p in (tmp_path / "fit").iterdir())
+    assert written == ["estimates.csv", "fit_indices.csv", "modindices.csv", "r2.csv", "summary.txt"]
+    assert "Reliability" not in (tmp_path / "fit" / "summary.txt").read_text()
+    assert main(["report", HS_DATA, "--model", str(model), "--out", str(tmp_path / "report"), "--format", "html"]) == 0
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert "Item statistics" not in page and "Cronbach" not in page and "R² x4" in page

@@ -167,8 +167,6 @@ def test_methods_paragraph_words_good_and_poor_fit(poldem, hs_one_factor):
 
 
 def test_poor_fit_names_the_largest_modification_indices(hs_one_factor):
-    if getattr(hs_one_factor, "modindices", None) is None:
-        pytest.skip("FitResult.modindices() is not there yet (issue 17, section 2)")
     top = hs_one_factor.modindices().iloc[0]
     text = methods.paragraph(hs_one_factor)
     assert f"The largest modification indices were for {top.lhs} {top.op} {top.rhs} (MI = {top.mi:.2f}" in text
