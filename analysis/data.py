@@ -109,6 +109,21 @@ def reverse_code(data: pd.DataFrame, items: Iterable[str], scale_range: tuple[fl
     return out
 
 
+def reverse_keyed(data: pd.DataFrame, ins, columns: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
+    """`data` with the reverse-keyed items of instrument `ins` among `columns` recoded on their own scale
+    (``min + max - x``), and those items.
+
+    Examples
+    --------
+    >>> recoded, items = reverse_keyed(data, instrument.load(), data.columns)  # doctest: +SKIP
+    """
+    items = [item for item in ins.reverse_keyed if item in set(columns)]
+    for item in items:
+        codes = ins.scale_of(item).codes
+        data = reverse_code(data, [item], (min(codes), max(codes)))
+    return data, items
+
+
 def missing_codes(data: pd.DataFrame, na_values) -> pd.DataFrame:
     """A copy of `data` with the missing-value codes `na_values` as NaN, as pandas' ``read_csv(na_values=)``.
 

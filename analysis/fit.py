@@ -14,7 +14,7 @@ import instrument as instrument_pkg
 
 from . import hypotheses as hypothesis_tests
 from . import sem, syntax
-from .data import close_match, numeric, reverse_code, warn_outliers
+from .data import close_match, numeric, reverse_code, reverse_keyed, warn_outliers
 from .errors import ConvergenceWarning, DataError, DataWarning, ImproperSolutionWarning, ModelError
 from .load import load
 from .results import FitResult
@@ -224,10 +224,7 @@ def _reverse_coded(sample: pd.DataFrame, ins: instrument_pkg.Instrument, reverse
     unknown = [item for item in reverse if item not in sample.columns]
     if unknown:
         raise DataError(f"reverse-keyed item '{unknown[0]}' is not a variable of the model")
-    recoded = [item for item in ins.reverse_keyed if item in sample.columns and item not in reverse]
-    if recoded:
-        codes = ins.scale_of(recoded[0]).codes
-        sample = reverse_code(sample, recoded, (min(codes), max(codes)))
+    sample, recoded = reverse_keyed(sample, ins, [column for column in sample.columns if column not in reverse])
     if reverse:
         sample = reverse_code(sample, reverse, scale_range)
     return sample, recoded + reverse

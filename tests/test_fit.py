@@ -300,3 +300,16 @@ def test_value_labels_and_semicolon_csv(tmp_path):
     words.to_csv(path, sep=";", index=False)
     res = analysis.fit(path, BFI_FIVE, value_labels=labels)
     assert res.fit_indices.chisq == pytest.approx(analysis.fit(BFI, BFI_FIVE).fit_indices.chisq, rel=1e-10)
+
+
+def test_reverse_keyed_items_are_recoded_on_their_own_scales():
+    from types import SimpleNamespace
+
+    from analysis.data import reverse_keyed
+
+    scales = {"a": range(1, 6), "b": range(1, 8)}
+    ins = SimpleNamespace(reverse_keyed=["a", "b", "z"], scale_of=lambda item: SimpleNamespace(codes=scales[item]))
+    data = pd.DataFrame({"a": [1, 5], "b": [1, 7], "c": [1, 2]})
+    recoded, items = reverse_keyed(data, ins, ["a", "b", "c"])
+    assert items == ["a", "b"] and recoded.a.tolist() == [5, 1] and recoded.b.tolist() == [7, 1]
+    assert recoded.c.tolist() == [1, 2] and data.a.tolist() == [1, 5]  # the data themselves untouched

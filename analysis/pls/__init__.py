@@ -13,7 +13,7 @@ import pandas as pd
 
 import instrument as instrument_pkg
 
-from ..data import missing_codes, numeric, reverse_code
+from ..data import missing_codes, numeric, reverse_keyed
 from ..errors import DataError, ModelError
 from ..load import load
 from . import bootstrap as boot
@@ -85,7 +85,7 @@ def pls(data: pd.DataFrame, model: str | None = None, *, scheme: str = "path", c
                          "seminr estimates a higher-order construct as a composite; use consistent=False")  # fmt: skip
     layout = Layout.of(spec)
     raw = load(data, instrument=ins) if ins is not None else None
-    answers = _answers(data if raw is None else _recoded(raw, spec, ins), spec, missing, na_values)
+    answers = _answers(data if raw is None else reverse_keyed(raw, ins, spec.measured)[0], spec, missing, na_values)
     values = answers.fillna(answers.mean())
     draws = None
     if bootstrap:  # seminr resamples the answers and mean-replaces each resample
@@ -107,15 +107,6 @@ def _labels(data: pd.DataFrame, group: str, answers: pd.DataFrame) -> pd.Series:
     if group not in data.columns:
         raise DataError(f"group column '{group}' is not in the data")
     return data[group].loc[answers.index]
-
-
-def _recoded(data: pd.DataFrame, spec: Spec, ins: instrument_pkg.Instrument) -> pd.DataFrame:
-    """The instrument's reverse-keyed items of the model recoded (``min + max - x``), as `analysis.fit` does."""
-    items = [item for item in ins.reverse_keyed if item in spec.measured]
-    if not items:
-        return data
-    codes = ins.scale_of(items[0]).codes
-    return reverse_code(data, items, (min(codes), max(codes)))
 
 
 def _answers(data: pd.DataFrame, spec: Spec, missing: str, na_values) -> pd.DataFrame:
